@@ -1,0 +1,226 @@
+"""The emulator: authenticate, inject faults, route, settle pulls, and answer Codat-shaped JSON."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+from . import api, controls, link
+from .clock import Clock, format_timestamp
+from .faults import Faults
+from .http import HTTPError, Request, Response, html_response, json_response
+from .ids import derive_hex, tenant_of
+from .routing import Call, Router, check_params, describe_routes
+from .state import SandboxState
+from .store import MemoryStore, SqliteStore
+
+log = logging.getLogger("codat_nb.sandbox")
+
+#: The origin in-process clients use; the emulator builds Link URLs on whatever origin it is called with.
+DEFAULT_BASE_URL = "http://sandbox.codat.local"
+
+#: Bodies above this size are refused with 413 before anything parses them.
+MAX_BODY_BYTES = 1_048_576
+
+
+class Emulator:
+    """An offline Codat Platform API. Transports (in-process httpx, ASGI) call :meth:`handle`.
+
+    Args:
+        seed: fixes every id the emulator generates.
+        clock: the simulated clock; by default real time at ``speed``.
+        speed: simulated seconds per wall second (0 = manual clock) when no clock is given.
+        error_rate: the share of pulls that end in an error status.
+        latency_ms: delay the transports add to each Codat API answer.
+        api_keys: if given, only these keys are accepted; otherwise any key is its own tenant.
+        state_path: a SQLite file that keeps state across restarts.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        clock: Clock | None = None,
+        speed: float = 1.0,
+        error_rate: float = 0.0,
+        latency_ms: int = 0,
+        api_keys: Iterable[str] | None = None,
+        state_path: str | Path | None = None,
+    ) -> None:
+        self.clock = clock if clock is not None else Clock(speed=speed)
+        store = SqliteStore(state_path) if state_path else MemoryStore()
+        self.state = SandboxState(seed, self.clock, store, error_rate)
+        self.initial_error_rate = error_rate
+        self.faults = Faults(latency_ms=latency_ms)
+        self._keys = frozenset(api_keys) if api_keys else None
+        self._lock = threading.RLock()
+        self._correlations = itertools.count(1)
+        self.router = Router()
+        api.register(self.router)
+        controls.register(self.router)
+        link.register(self.router)
+        self.router.add("GET", "/", self._index, public=True)
+
+    @property
+    def persistent(self) -> bool:
+        return not isinstance(self.state.store, MemoryStore)
+
+    @property
+    def restricted(self) -> bool:
+        return self._keys is not None
+
+    def __repr__(self) -> str:
+        return f"Emulator(seed={self.state.seed}, clock={self.clock!r}, persistent={self.persistent})"
+
+    def transport(self):  # -> SandboxTransport (httpx is imported only when asked for)
+        """An httpx transport bound to this emulator, for ``httpx.Client`` and ``httpx.AsyncClient``."""
+        from .transport import SandboxTransport
+
+        return SandboxTransport(self)
+
+    def asgi(self):  # -> ASGIApp
+        """This emulator as an ASGI application (what ``codat-nb sandbox serve`` runs on uvicorn)."""
+        from .asgi import ASGIApp
+
+        return ASGIApp(self)
+
+    def http_client(self, api_key: str = "sandbox", base_url: str = DEFAULT_BASE_URL, **kwargs):
+        """A plain ``httpx.Client`` that sends ``Authorization: Basic base64(api_key)`` to this emulator."""
+        import httpx
+
+        from .transport import BasicKeyAuth
+
+        return httpx.Client(transport=self.transport(), base_url=base_url, auth=BasicKeyAuth(api_key), **kwargs)
+
+    def async_http_client(self, api_key: str = "sandbox", base_url: str = DEFAULT_BASE_URL, **kwargs):
+        """The ``httpx.AsyncClient`` twin of :meth:`http_client`."""
+        import httpx
+
+        from .transport import BasicKeyAuth
+
+        return httpx.AsyncClient(transport=self.transport(), base_url=base_url, auth=BasicKeyAuth(api_key), **kwargs)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.state.reset()
+            self.faults.clear()
+            self.state.error_rate = self.initial_error_rate
+
+    def close(self) -> None:
+        self.state.store.close()
+
+    def latency_seconds(self, request: Request) -> float:
+        """How long a transport should wait before answering (Codat paths only)."""
+        if self.faults.latency_ms and not _is_local_path(request.raw_path):
+            return self.faults.latency_ms / 1000
+        return 0.0
+
+    # -- the request path ------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request. Never raises: every failure becomes a Codat-shaped error."""
+        with self._lock:
+            public = _is_public_path(request.raw_path)
+            try:
+                return self._dispatch(request, public)
+            except HTTPError as exc:
+                return self._error(exc, public)
+            except Exception:  # a bug in the emulator must not take the server down
+                log.exception("Emulator failure on %s %s", request.method, request.raw_path[:200])
+                return self._error(
+                    HTTPError(500, "The emulator hit an internal error; the details are in its log.", can_be_retried="False"),
+                    public,
+                )
+            finally:
+                self.state.store.commit()
+
+    def _dispatch(self, request: Request, public: bool) -> Response:
+        if len(request.body) > MAX_BODY_BYTES:
+            raise HTTPError(413, f"The request body is larger than the limit of {MAX_BODY_BYTES} bytes; send less.")
+        now = self.clock.now()
+        tenant = None
+        if not public:
+            tenant = self.state.tenant(self._authenticate(request))
+            if not request.raw_path.startswith(controls.PREFIX):
+                injected = self.faults.take(request)
+                if injected is not None:
+                    raise injected
+            self.state.settle(tenant, now)
+        route, raw_params = self.router.resolve(request)
+        if route.public != public:  # e.g. /link/... with a method only the API has
+            raise HTTPError(404, f"No endpoint matches {request.method} {request.raw_path[:200]}.")
+        if public:
+            for company_tenant in self.state.tenants.values():
+                self.state.settle(company_tenant, now)
+        call = Call(request, check_params(raw_params), tenant, self, now)
+        return route.handler(call)
+
+    def _authenticate(self, request: Request) -> str:
+        """The tenant for the request's API key; 401 for a missing, malformed or refused key."""
+        header = request.header("authorization")
+        if not header:
+            raise _unauthorized("No Authorization header: send 'Authorization: Basic <base64 of your API key>'.")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "basic" or not token.strip():
+            raise _unauthorized("The Authorization header must be 'Basic <base64 of your API key>'.")
+        try:
+            key = base64.b64decode(token.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise _unauthorized("The Authorization header is not valid base64 of an API key.") from None
+        if not key.strip():
+            raise _unauthorized("The API key in the Authorization header is empty.")
+        if self._keys is not None and key not in self._keys:
+            raise _unauthorized("This API key is not accepted by the emulator (it was started with --api-key).")
+        return tenant_of(key)
+
+    def _error(self, exc: HTTPError, public: bool) -> Response:
+        correlation = derive_hex(self.state.seed, "correlation", next(self._correlations))
+        if public:
+            page = (
+                "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Link error</title></head>"
+                f"<body><h1>Something went wrong</h1><p>{_escape(exc.error)}</p>"
+                f"<p><small>Correlation id {correlation}</small></p></body></html>"
+            )
+            response = html_response(exc.status, page)
+            response.headers.extend(exc.headers)
+            return response
+        return json_response(exc.status, exc.body(correlation), headers=exc.headers)
+
+    def _index(self, call: Call) -> Response:
+        return json_response(
+            200,
+            {
+                "name": "codat_nb Sandbox: an offline emulator of the Codat Platform API",
+                "now": format_timestamp(call.now),
+                "auth": "Authorization: Basic <base64 of any API key>",
+                "endpoints": describe_routes(self.router.routes),
+            },
+        )
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+
+def _unauthorized(detail: str) -> HTTPError:
+    # Codat answers just "Unauthorized"; the emulator adds what to fix.
+    return HTTPError(401, f"Unauthorized. {detail}")
+
+
+def _is_public_path(path: str) -> bool:
+    return path == "/" or path == "" or path.startswith("/link/")
+
+
+def _is_local_path(path: str) -> bool:
+    return _is_public_path(path) or path.startswith(controls.PREFIX)
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)

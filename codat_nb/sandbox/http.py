@@ -1,0 +1,155 @@
+"""Transport-neutral request and response types, and Codat-shaped errors for the emulator core."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request as the emulator core sees it, whichever transport carried it."""
+
+    method: str
+    raw_path: str
+    query: tuple[tuple[str, str], ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)  # lower-cased names
+    body: bytes = b""
+    base_url: str = "http://sandbox.codat.local"
+
+    @property
+    def segments(self) -> list[str]:
+        """Path segments, each percent-decoded on its own so ``%2F`` cannot forge a segment."""
+        return [unquote(part) for part in self.raw_path.split("/")[1:]] if self.raw_path != "/" else [""]
+
+    @property
+    def path(self) -> str:
+        return self.raw_path
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def params(self, name: str) -> list[str]:
+        return [value for key, value in self.query if key == name]
+
+    def param(self, name: str) -> str | None:
+        values = self.params(name)
+        return values[-1] if values else None
+
+
+@dataclass
+class Response:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key.lower() == name.lower():
+                return value
+        return None
+
+
+def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return Response(status, [("content-type", "application/json; charset=utf-8"), *(headers or [])], body)
+
+
+def json_bytes_response(status: int, body: bytes) -> Response:
+    """A JSON answer whose body is already serialised (cached pages, for instance)."""
+    return Response(status, [("content-type", "application/json; charset=utf-8")], body)
+
+
+def empty_response(status: int) -> Response:
+    return Response(status, [], b"")
+
+
+def html_response(status: int, text: str) -> Response:
+    return Response(status, [("content-type", "text/html; charset=utf-8")], text.encode())
+
+
+def redirect_response(location: str) -> Response:
+    return Response(303, [("location", location)], b"")
+
+
+class HTTPError(Exception):
+    """Raised inside the core; the app turns it into Codat's ErrorMessage JSON.
+
+    It never leaves the emulator as a Python exception.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        *,
+        service: str = "PublicApi",
+        validation: list[dict[str, str]] | None = None,
+        headers: list[tuple[str, str]] | None = None,
+        can_be_retried: str = "Unknown",
+    ) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.service = service
+        self.validation = validation
+        self.headers = headers or []
+        self.can_be_retried = can_be_retried
+
+    def body(self, correlation_id: str) -> dict[str, Any]:
+        validation = None
+        if self.validation:
+            validation = {"errors": self.validation, "warnings": []}
+        return {
+            "statusCode": self.status,
+            "service": self.service,
+            "error": self.error,
+            "correlationId": correlation_id,
+            "validation": validation,
+            "canBeRetried": self.can_be_retried,
+            "detailedErrorCode": 0,
+        }
+
+
+def validation_error(item: str, message: str, validator: str, status: int = 400) -> HTTPError:
+    """A 400 whose ``validation.errors`` names the offending field."""
+    return HTTPError(
+        status,
+        message,
+        validation=[{"itemId": item, "message": message, "validatorName": validator}],
+    )
+
+
+def read_json_body(request: Request, *, validator: str) -> dict[str, Any]:
+    """The request's JSON object body, or a Codat-shaped 415/400 saying what to fix."""
+    content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if not request.body:
+        raise validation_error("body", "The request body is empty; send a JSON object.", validator)
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        shown = content_type or "none"
+        raise HTTPError(415, f"Unsupported content type '{shown}': send the body as JSON with 'Content-Type: application/json'.")
+    try:
+        payload = json.loads(request.body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise validation_error("body", "The request body is not UTF-8 text; send UTF-8 encoded JSON.", validator) from None
+    except json.JSONDecodeError as exc:
+        raise validation_error(
+            "body", f"The request body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).", validator
+        ) from None
+    if not isinstance(payload, dict):
+        raise validation_error("body", f"The request body must be a JSON object, not {_json_kind(payload)}.", validator)
+    return payload
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if value is None:
+        return "null"
+    return "a number"

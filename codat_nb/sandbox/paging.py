@@ -1,0 +1,88 @@
+"""Codat's paging: ``page``/``pageSize``/``query``/``orderBy`` in, the PagingInfo envelope out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+from urllib.parse import quote
+
+from .http import Request, validation_error
+from .query import Record, Schema, compile_query, order_records
+
+MAX_PAGE_SIZE = 5000
+DEFAULT_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int
+    page_size: int
+    query: str | None
+    order_by: str | None
+
+    @property
+    def start(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+def read_page_request(request: Request) -> PageRequest:
+    """The paging parameters, each checked with a message that says what to send instead."""
+    page = _whole_number(request.param("page"), "page", 1, None, 1)
+    page_size = _whole_number(request.param("pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
+    return PageRequest(page, page_size, request.param("query"), request.param("orderBy"))
+
+
+def _whole_number(raw: str | None, name: str, low: int, high: int | None, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise validation_error(name, f"{name} must be a whole number {allowed}; got '{raw[:40]}'.", "Paging") from None
+    if value < low or (high is not None and value > high):
+        raise validation_error(name, f"{name} must be a whole number {allowed}; got {value}.", "Paging")
+    return value
+
+
+def select(records: Sequence[Record], paging: PageRequest, schema: Schema) -> list[Record]:
+    """Apply ``query`` then ``orderBy``: every match, in order, before slicing a page."""
+    predicate = compile_query(paging.query, schema)
+    matches = [record for record in records if predicate(record)] if predicate else list(records)
+    return order_records(matches, paging.order_by, schema)
+
+
+def envelope(request: Request, page_results: list[Any], total: int, paging: PageRequest) -> dict[str, Any]:
+    """Codat's paged answer: ``results`` plus PagingInfo with relative ``_links``."""
+    last_page = max(1, -(-total // paging.page_size))
+    links: dict[str, dict[str, str]] = {
+        "self": {"href": request.raw_path},
+        "current": {"href": _href(request.raw_path, paging, paging.page)},
+    }
+    if paging.page < last_page:
+        links["next"] = {"href": _href(request.raw_path, paging, paging.page + 1)}
+    if 1 < paging.page <= last_page + 1:
+        links["previous"] = {"href": _href(request.raw_path, paging, paging.page - 1)}
+    return {
+        "results": page_results,
+        "pageNumber": paging.page,
+        "pageSize": paging.page_size,
+        "totalResults": total,
+        "_links": links,
+    }
+
+
+def _href(path: str, paging: PageRequest, page: int) -> str:
+    parts = [f"page={page}", f"pageSize={paging.page_size}"]
+    if paging.query:
+        parts.append("query=" + quote(paging.query, safe=""))
+    if paging.order_by:
+        parts.append("orderBy=" + quote(paging.order_by, safe=""))
+    return f"{path}?{'&'.join(parts)}"
+
+
+def paged_list(request: Request, records: Sequence[Record], schema: Schema) -> dict[str, Any]:
+    """The whole list flow for small collections: parse, filter, order, slice, wrap."""
+    paging = read_page_request(request)
+    matches = select(records, paging, schema)
+    return envelope(request, list(matches[paging.start : paging.start + paging.page_size]), len(matches), paging)

@@ -1,0 +1,119 @@
+"""Where tenant state lives between restarts: nowhere (memory), or a SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Iterator, Protocol
+
+#: Bump when the stored document shapes change incompatibly.
+SCHEMA_VERSION = 1
+
+
+class Store(Protocol):
+    def put(self, tenant: str, kind: str, key: str, doc: dict[str, Any]) -> None: ...
+    def delete(self, tenant: str, kind: str, key: str) -> None: ...
+    def load(self) -> Iterator[tuple[str, str, str, dict[str, Any]]]: ...
+    def commit(self) -> None: ...
+    def clear(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class MemoryStore:
+    """Keeps nothing: the in-memory state is all there is."""
+
+    def put(self, tenant: str, kind: str, key: str, doc: dict[str, Any]) -> None:
+        pass
+
+    def delete(self, tenant: str, kind: str, key: str) -> None:
+        pass
+
+    def load(self) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+        return iter(())
+
+    def commit(self) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class SqliteStore:
+    """Writes every changed document through to SQLite and reads them all back on start.
+
+    Documents are JSON keyed by (tenant, kind, key); ``seq`` keeps creation order so
+    lists come back in the order they were made. One transaction per request.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            raise FileNotFoundError(f"The folder for the state file does not exist: {self.path.parent}")
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS docs (tenant TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL,"
+            " seq INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (tenant, kind, key))"
+        )
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+        elif int(row[0]) != SCHEMA_VERSION:
+            raise ValueError(
+                f"{self.path} was written by another version of the emulator (schema {row[0]}, "
+                f"this one needs {SCHEMA_VERSION}); pass a new --state path or delete the file."
+            )
+        (self._seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM docs").fetchone()
+        self._in_transaction = False
+
+    def _begin(self) -> None:
+        if not self._in_transaction:
+            self._db.execute("BEGIN")
+            self._in_transaction = True
+
+    def put(self, tenant: str, kind: str, key: str, doc: dict[str, Any]) -> None:
+        with self._lock:
+            self._begin()
+            self._seq += 1
+            body = json.dumps(doc, separators=(",", ":"))
+            self._db.execute(
+                "INSERT INTO docs VALUES (?, ?, ?, ?, ?) ON CONFLICT (tenant, kind, key)"
+                " DO UPDATE SET body = excluded.body",
+                (tenant, kind, key, self._seq, body),
+            )
+
+    def delete(self, tenant: str, kind: str, key: str) -> None:
+        with self._lock:
+            self._begin()
+            self._db.execute("DELETE FROM docs WHERE tenant = ? AND kind = ? AND key = ?", (tenant, kind, key))
+
+    def load(self) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+        with self._lock:
+            rows = self._db.execute("SELECT tenant, kind, key, body FROM docs ORDER BY seq").fetchall()
+        for tenant, kind, key, body in rows:
+            yield tenant, kind, key, json.loads(body)
+
+    def commit(self) -> None:
+        with self._lock:
+            if self._in_transaction:
+                self._db.execute("COMMIT")
+                self._in_transaction = False
+
+    def clear(self) -> None:
+        with self._lock:
+            self._begin()
+            self._db.execute("DELETE FROM docs")
+            self.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self.commit()
+            self._db.close()

@@ -1,0 +1,25 @@
+"""Fixtures shared by every test: a fresh manual-clock emulator, and a clean environment."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from codat_nb.sandbox import Emulator, ManualClock
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No CODAT_* setting from the developer's shell leaks into a test."""
+    for name in list(os.environ):
+        if name.startswith("CODAT_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def emulator() -> Emulator:
+    """Seed 0 and a manual clock: ids and timestamps are the same in every run."""
+    emu = Emulator(seed=0, clock=ManualClock())
+    yield emu
+    emu.close()
