@@ -166,8 +166,10 @@ class Emulator:
         header = request.header("authorization")
         if not header:
             raise _unauthorized("No Authorization header: send 'Authorization: Basic <base64 of your API key>'.")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "basic" or not token.strip():
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() == "basic" and not token.strip():
+            raise _unauthorized("The API key in the Authorization header is empty: send 'Basic <base64 of your API key>'.")
+        if scheme.lower() != "basic":
             raise _unauthorized("The Authorization header must be 'Basic <base64 of your API key>'.")
         try:
             key = base64.b64decode(token.strip(), validate=True).decode("utf-8")

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from .clock import format_timestamp
-from .http import HTTPError
+from .http import HTTPError, json_kind
 from .state import SandboxState, Tenant, stored
 
 #: Codat's pattern is ``^[A-Za-z0-9\s\-',&@.,?!\s]+$``; other characters are stripped.
@@ -31,7 +31,7 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            summary = "; ".join(item["message"] for item in self.items)
+            summary = " ".join(item["message"] for item in self.items)
             raise HTTPError(400, summary, validation=self.items)
 
 
@@ -49,7 +49,7 @@ def read_company_fields(body: dict[str, Any], *, require_name: bool, validator: 
         if require_name:
             problems.add("name", "name is required: send the company's name as a string.")
     elif not isinstance(name, str):
-        problems.add("name", f"name must be a string, not {type(name).__name__}.")
+        problems.add("name", f"name must be a string, not {json_kind(name)}.")
     elif len(name) > MAX_NAME_LENGTH:
         problems.add("name", f"name is {len(name)} characters long; the emulator accepts at most {MAX_NAME_LENGTH}.")
     else:
@@ -64,7 +64,7 @@ def read_company_fields(body: dict[str, Any], *, require_name: bool, validator: 
     description = body.get("description")
     if description is not None:
         if not isinstance(description, str):
-            problems.add("description", f"description must be a string, not {type(description).__name__}.")
+            problems.add("description", f"description must be a string, not {json_kind(description)}.")
         elif len(description) > MAX_DESCRIPTION_LENGTH:
             problems.add("description", f"description is {len(description)} characters; keep it to {MAX_DESCRIPTION_LENGTH}.")
         else:

@@ -45,7 +45,7 @@ def advance_clock(call: Call) -> Response:
     seconds = body.get("seconds")
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 10 * 365 * 86400:
         raise HTTPError(400, "seconds must be a number from 0 to 315360000 (ten years), e.g. {\"seconds\": 30}.")
-    now = call.state.clock.advance(float(seconds))
+    now = call.state.advance_clock(float(seconds))
     return json_response(200, {"now": format_timestamp(now), "speed": call.state.clock.speed, "manual": call.state.clock.is_manual})
 
 

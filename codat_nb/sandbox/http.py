@@ -139,11 +139,12 @@ def read_json_body(request: Request, *, validator: str) -> dict[str, Any]:
             "body", f"The request body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}).", validator
         ) from None
     if not isinstance(payload, dict):
-        raise validation_error("body", f"The request body must be a JSON object, not {_json_kind(payload)}.", validator)
+        raise validation_error("body", f"The request body must be a JSON object, not {json_kind(payload)}.", validator)
     return payload
 
 
-def _json_kind(value: Any) -> str:
+def json_kind(value: Any) -> str:
+    """How a JSON value's type reads in a message: 'a string', 'an array', 'a number'..."""
     if isinstance(value, list):
         return "an array"
     if isinstance(value, str):

@@ -134,6 +134,8 @@ class _Parser:
             value = self.text[self.pos + 1 : end]
             self.pos = end + 1
             return value
+        if self.pos < len(self.text) and self.text[self.pos] in "=!<>~":
+            raise query_error("Malformed query.")  # e.g. name===; quote such a value: name='=='
         start = self.pos
         while self.pos < len(self.text):
             if self.text.startswith(("&&", "||"), self.pos) or self.text[self.pos] in "{}":

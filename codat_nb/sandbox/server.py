@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 from typing import Callable
@@ -50,14 +51,31 @@ def _config(emulator: Emulator, log_level: str) -> uvicorn.Config:
     )
 
 
+class _Stopped(Exception):
+    """A stop signal, re-raised by uvicorn after its graceful shutdown."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
 def serve(emulator: Emulator, host: str, port: int, on_ready: Callable[[str], None], log_level: str = "warning") -> None:
-    """Serve until Ctrl-C or SIGTERM (uvicorn handles both and shuts down cleanly)."""
+    """Serve until Ctrl-C or SIGTERM, then shut down gracefully and return.
+
+    uvicorn catches both signals, drains connections, and then raises the signal again;
+    our own handlers turn that into a normal return instead of a killed process.
+    """
     sock = bind(host, port)
     url = base_url_of(sock)
     server = _Server(_config(emulator, log_level), lambda: on_ready(url))
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         server.run(sockets=[sock])
+    except _Stopped:
+        pass
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         sock.close()
         emulator.close()
 

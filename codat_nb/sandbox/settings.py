@@ -8,7 +8,7 @@ from . import catalog
 from .clock import parse_timestamp
 from .companies import Problems
 from .ids import derive_uuid, is_uuid
-from .state import Tenant
+from .state import Tenant, data_type_hint
 
 _INT_FIELDS = ("syncSchedule", "syncOrder", "syncFromWindow", "monthsToSync")
 _BOOL_FIELDS = ("fetchOnFirstLink", "isLocked")
@@ -82,7 +82,10 @@ def _check_setting(index: int, item: Any, problems: Problems, seen: set[str]) ->
     data_type = item.get("dataType")
     if "dataType" in item:
         if data_type not in catalog.DATA_TYPES:
-            problems.add(f"{where}.dataType", f"{where}.dataType '{str(data_type)[:40]}' is not a Codat data type.")
+            problems.add(
+                f"{where}.dataType",
+                f"{where}.dataType '{str(data_type)[:40]}' is not a Codat data type.{data_type_hint(str(data_type))}",
+            )
         elif data_type in seen:
             problems.add(f"{where}.dataType", f"{where}.dataType '{data_type}' appears twice.")
         else:

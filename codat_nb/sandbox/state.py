@@ -7,6 +7,7 @@ so a SQLite store sees it.
 
 from __future__ import annotations
 
+import difflib
 import heapq
 import random
 import threading
@@ -21,7 +22,8 @@ from .ids import derive_hex, derive_uuid, is_uuid
 from .pulls import PullPlan
 from .store import MemoryStore, Store
 
-KINDS = ("company", "connection", "pull", "settings", "meta")
+#: The store's tenant id for what belongs to no tenant (where a manual clock stands).
+_GLOBAL = "*"
 
 
 @dataclass
@@ -170,8 +172,21 @@ class SandboxState:
 
     # -- persistence ---------------------------------------------------------------------
 
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move a clock forward and remember where a manual one stands, so a restart resumes there."""
+        now = self.clock.advance(seconds)
+        if self.clock.is_manual:
+            self.store.put(_GLOBAL, "clock", "manual", {"now": format_timestamp(now)})
+        return now
+
     def _load(self) -> None:
         for tenant_id, kind, key, doc in self.store.load():
+            if tenant_id == _GLOBAL:
+                if kind == "clock" and self.clock.is_manual:
+                    behind = (parse_timestamp(doc["now"]) - self.clock.now()).total_seconds()
+                    if behind > 0:
+                        self.clock.advance(behind)
+                continue
             tenant = self.tenant(tenant_id)
             if kind == "company":
                 tenant.companies[key] = doc
@@ -205,17 +220,19 @@ def check_uuid(value: str, name: str) -> str:
     return value.lower()
 
 
+def data_type_hint(value: str) -> str:
+    """' Did you mean 'invoices'?' for a near miss, else where to look."""
+    nearest = difflib.get_close_matches(value, catalog.DATA_TYPES, n=1, cutoff=0.5)
+    return f" Did you mean '{nearest[0]}'?" if nearest else " See the dataType list in Codat's docs."
+
+
 def known_data_type(value: str) -> str:
     """A Codat data type, or a 400 that suggests the nearest one."""
     if value in catalog.DATA_TYPES:
         return value
-    import difflib
-
-    nearest = difflib.get_close_matches(value, catalog.DATA_TYPES, n=1, cutoff=0.5)
-    hint = f" Did you mean '{nearest[0]}'?" if nearest else " See the dataType list in Codat's docs."
     shown = value if len(value) <= 60 else value[:57] + "..."
     raise HTTPError(
         400,
-        f"'{shown}' is not a Codat data type.{hint}",
+        f"'{shown}' is not a Codat data type.{data_type_hint(value)}",
         validation=[{"itemId": "dataType", "message": "Unknown data type.", "validatorName": "DataType"}],
     )
