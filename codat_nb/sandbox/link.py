@@ -57,8 +57,9 @@ def _locate(state: SandboxState, raw_company_id: str) -> tuple[Tenant, dict[str,
     return tenant, tenant.company(company_id)
 
 
-def company_page(state: SandboxState, request: Request, raw_company_id: str, *, message: str = "", error: str = "") -> Response:
+def company_page(state: SandboxState, request: Request, raw_company_id: str, *, error: str = "") -> Response:
     tenant, company = _locate(state, raw_company_id)
+    message = "" if error else connected_message(tenant, company, request)
     cards = "".join(_card(tenant, company, section, tag, prompt) for section, tag, prompt in SECTIONS)
     banner = ""
     if message:
@@ -109,12 +110,13 @@ def connect(state: SandboxState, request: Request, raw_company_id: str) -> Respo
     key = (form.get("integration") or [""])[0]
     try:
         integration = connections.integration_for(key)
-        pending = [
+        # Pressing Connect again reuses the connection (a Linked one stays as it is).
+        reusable = [
             c
             for c in tenant.connections_of(company["id"])
-            if c["integrationKey"] == key and c["status"] in ("PendingAuth", "Deauthorized")
+            if c["integrationKey"] == key and c["status"] in ("Linked", "PendingAuth", "Deauthorized")
         ]
-        connection = pending[0] if pending else connections.create_connection(state, tenant, company, key)
+        connection = reusable[0] if reusable else connections.create_connection(state, tenant, company, key)
         connections.authorize(state, tenant, connection)
     except HTTPError as exc:
         return company_page(state, request, company["id"], error=exc.error)
@@ -157,10 +159,13 @@ def logo(key: str) -> Response:
     return Response(200, [("content-type", "image/svg+xml"), ("cache-control", "max-age=86400")], svg.encode())
 
 
-def connected_message(request: Request) -> str:
+def connected_message(tenant: Tenant, company: dict[str, Any], request: Request) -> str:
+    """The success banner after Connect, shown only if that integration really is Linked."""
     key = request.param("connected")
-    integration = catalog.INTEGRATIONS_BY_KEY.get(key or "")
-    return f"{integration.name} connected." if integration else ""
+    linked = [
+        c for c in tenant.connections_of(company["id"]) if c["integrationKey"] == key and c["status"] == "Linked"
+    ]
+    return f"{linked[0]['platformName']} connected." if linked else ""
 
 
 def register(router: Router) -> None:
@@ -174,8 +179,7 @@ def register(router: Router) -> None:
 
 
 def _company_page(call: Call) -> Response:
-    message = connected_message(call.request)
-    return company_page(call.state, call.request, call.params["companyId"], message=message)
+    return company_page(call.state, call.request, call.params["companyId"])
 
 
 def _connect(call: Call) -> Response:
