@@ -70,19 +70,27 @@ def create_connection(state: SandboxState, tenant: Tenant, company: dict[str, An
 
 
 def authorize(state: SandboxState, tenant: Tenant, connection: dict[str, Any]) -> dict[str, Any]:
-    """What the customer's sign-in does: PendingAuth (or Deauthorized) becomes Linked.
+    """What the customer's sign-in does: PendingAuth, Unlinked or Deauthorized becomes Linked.
 
-    Linking stamps ``lastSync`` and queues a first-link pull for every data type whose
-    sync setting has ``fetchOnFirstLink`` and which the integration supplies. Authorising
-    a connection that is already Linked changes nothing.
+    The first link stamps ``lastSync`` and queues a first-link pull for every data type whose
+    sync setting has ``fetchOnFirstLink`` and which the integration supplies; re-authorising
+    an Unlinked or Deauthorized connection resumes sharing without a first-link fetch (Codat:
+    unlinking "lets you re-authorize in future"). Authorising a Linked connection changes nothing.
     """
     if connection["status"] == "Linked":
         return connection
-    if connection["status"] == "Unlinked":
-        raise HTTPError(
-            400,
-            f"Connection {connection['id']} was unlinked, which gives up access for good; create a new connection.",
-        )
+    if connection["sourceType"] == "Accounting":
+        others = [
+            c
+            for c in tenant.connections_of(connection["_companyId"])
+            if c["id"] != connection["id"] and c["sourceType"] == "Accounting" and c["status"] in ACTIVE
+        ]
+        if others:
+            raise HTTPError(
+                400,
+                f"Company {connection['_companyId']} already has an accounting connection ({others[0]['platformName']}, "
+                f"{others[0]['id']}, {others[0]['status']}). A company can have one; unlink or delete it first.",
+            )
     now = state.now()
     first_link = connection["status"] == "PendingAuth"
     connection["status"] = "Linked"

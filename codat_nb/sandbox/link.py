@@ -104,18 +104,19 @@ def _card(tenant: Tenant, company: dict[str, Any], section: str, tag: str, promp
 
 
 def connect(state: SandboxState, request: Request, raw_company_id: str) -> Response:
-    """The Connect button: find or create the PendingAuth connection, then authorise it."""
+    """The Connect button: find or create the integration's connection, then authorise it."""
     tenant, company = _locate(state, raw_company_id)
     form = parse_qs(request.body.decode("utf-8", "replace"))
     key = (form.get("integration") or [""])[0]
     try:
         integration = connections.integration_for(key)
-        # Pressing Connect again reuses the connection (a Linked one stays as it is).
-        reusable = [
-            c
-            for c in tenant.connections_of(company["id"])
-            if c["integrationKey"] == key and c["status"] in ("Linked", "PendingAuth", "Deauthorized")
-        ]
+        # Connect again reuses this integration's connection, the most usable first
+        # (a Linked one stays as it is; an Unlinked one is re-authorised).
+        preference = ("Linked", "PendingAuth", "Deauthorized", "Unlinked")
+        reusable = sorted(
+            (c for c in tenant.connections_of(company["id"]) if c["integrationKey"] == key),
+            key=lambda c: preference.index(c["status"]),
+        )
         connection = reusable[0] if reusable else connections.create_connection(state, tenant, company, key)
         connections.authorize(state, tenant, connection)
     except HTTPError as exc:

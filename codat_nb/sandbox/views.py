@@ -82,9 +82,12 @@ def _describe(status: str, data_type: str) -> str | None:
 
 
 def integration_json(integration: catalog.Integration, base_url: str) -> dict[str, Any]:
+    # Codat's spec requires ``datatype`` (as its examples send) but declares the property as
+    # ``dataType``, which is the key the official SDK reads; send both so neither loses it.
     features = [
         {
             "datatype": data_type,
+            "dataType": data_type,
             "supportedFeatures": [
                 {"featureType": "Get", "featureState": "Release" if integration.supports(data_type) else "NotSupported"}
             ],

@@ -333,17 +333,33 @@ def test_connection_link_url_under_another_company_is_an_html_404(client, anonym
     assert client.get(f"/companies/{owner['id']}/connections/{connection['id']}").json()["status"] == "PendingAuth"
 
 
-def test_unlinked_connection_link_url_refuses_with_a_readable_page(client, anonymous):
+def test_unlinked_connection_link_url_reauthorises_without_a_first_link_fetch(client, anonymous):
     company = create_company(client)
     connection = client.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"}).json()
     path = httpx.URL(connection["linkUrl"]).path
     assert anonymous.post(path).status_code == 303
     unlinked = client.patch(f"/companies/{company['id']}/connections/{connection['id']}", json={"status": "Unlinked"})
     assert unlinked.json()["status"] == "Unlinked"
+    pulls = client.get(f"/companies/{company['id']}/data/history").json()["totalResults"]
 
-    text = assert_html_error(anonymous.post(path), 400)
-    assert "was unlinked, which gives up access for good; create a new connection." in text
-    assert client.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Unlinked"
+    assert anonymous.post(path).status_code == 303
+
+    assert client.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Linked"
+    assert client.get(f"/companies/{company['id']}/data/history").json()["totalResults"] == pulls
+
+
+def test_reauthorising_an_unlinked_connection_is_refused_beside_another_accounting_one(client, anonymous):
+    company = create_company(client)
+    old = client.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"}).json()
+    anonymous.post(httpx.URL(old["linkUrl"]).path)
+    client.patch(f"/companies/{company['id']}/connections/{old['id']}", json={"status": "Unlinked"})
+    client.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"})
+    before = snapshot(client, company["id"])
+
+    text = assert_html_error(anonymous.post(httpx.URL(old["linkUrl"]).path), 400)
+
+    assert "already has an accounting connection" in text
+    assert snapshot(client, company["id"]) == before
 
 
 # -- logos -----------------------------------------------------------------------------------
