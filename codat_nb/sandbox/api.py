@@ -5,31 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from . import catalog, companies, connections, schemas, settings, syncs, views
-from .http import HTTPError, Response, empty_response, json_response, read_json_body
-from .paging import paged_list
+from .http import HTTPError, Response, empty_response, json_bytes_response, json_response, read_json_body
+from .paging import paged_list, paged_response
+from .query import Schema, compile_query
 from .routing import Call, Router
 from .state import stored
+
+COMPANY_TAGS = Schema("Company tags", {"*": "string"})
 
 
 # -- companies --------------------------------------------------------------------------------
 
 
 def list_companies(call: Call) -> Response:
-    tenant = call.tenant
-    records = [views.company_json(tenant, c, call.base_url) for c in tenant.companies.values()]
-    records = _filter_tags(records, call.request.param("tags"))
-    return json_response(200, paged_list(call.request, records, schemas.COMPANY))
+    tenant, base_url = call.tenant, call.base_url
+    companies = _filter_tags(list(tenant.companies.values()), call.request.param("tags"))
+    return paged_response(
+        call.request,
+        companies,
+        schemas.COMPANY,
+        record=lambda company: views.company_rendered(tenant, company, base_url)[0],
+        encoded=lambda company: views.company_rendered(tenant, company, base_url)[1],
+    )
 
 
-def _filter_tags(records: list[dict[str, Any]], tags: str | None) -> list[dict[str, Any]]:
+def _filter_tags(companies: list[dict[str, Any]], tags: str | None) -> list[dict[str, Any]]:
     """``tags=region=uk`` (also ``!=`` and ``~``): Codat's separate filter on company tags."""
-    if not tags:
-        return records
-    from .query import compile_query
-
-    predicate = compile_query(tags, schemas.Schema("Company tags", {"*": "string"}))
-    assert predicate is not None
-    return [record for record in records if predicate(record.get("tags") or {})]
+    predicate = compile_query(tags, COMPANY_TAGS)
+    if predicate is None:
+        return companies
+    return [company for company in companies if predicate(company.get("tags") or {})]
 
 
 def create_company(call: Call) -> Response:
@@ -48,7 +53,7 @@ def create_company(call: Call) -> Response:
 
 def get_company(call: Call) -> Response:
     company = call.tenant.company(call.params["companyId"])
-    return json_response(200, views.company_json(call.tenant, company, call.base_url))
+    return json_bytes_response(200, views.company_rendered(call.tenant, company, call.base_url)[1])
 
 
 def replace_company(call: Call) -> Response:

@@ -61,6 +61,8 @@ class Emulator:
         self._keys = frozenset(api_keys) if api_keys else None
         self._lock = threading.RLock()
         self._correlations = itertools.count(1)
+        #: Authorization header -> tenant id, so the key is decoded and hashed once.
+        self._tenants_by_header: dict[str, str] = {}
         self.router = Router()
         api.register(self.router)
         controls.register(self.router)
@@ -91,20 +93,25 @@ class Emulator:
         return ASGIApp(self)
 
     def http_client(self, api_key: str = "sandbox", base_url: str = DEFAULT_BASE_URL, **kwargs):
-        """A plain ``httpx.Client`` that sends ``Authorization: Basic base64(api_key)`` to this emulator."""
+        """A plain ``httpx.Client`` that sends ``Authorization: Basic base64(api_key)`` to this emulator.
+
+        The header sits in the client's default headers, which httpx shows as ``[secure]``.
+        """
         import httpx
 
-        from .transport import BasicKeyAuth
+        from .transport import basic_auth_headers
 
-        return httpx.Client(transport=self.transport(), base_url=base_url, auth=BasicKeyAuth(api_key), **kwargs)
+        headers = {**basic_auth_headers(api_key), **kwargs.pop("headers", {})}
+        return httpx.Client(transport=self.transport(), base_url=base_url, headers=headers, **kwargs)
 
     def async_http_client(self, api_key: str = "sandbox", base_url: str = DEFAULT_BASE_URL, **kwargs):
         """The ``httpx.AsyncClient`` twin of :meth:`http_client`."""
         import httpx
 
-        from .transport import BasicKeyAuth
+        from .transport import basic_auth_headers
 
-        return httpx.AsyncClient(transport=self.transport(), base_url=base_url, auth=BasicKeyAuth(api_key), **kwargs)
+        headers = {**basic_auth_headers(api_key), **kwargs.pop("headers", {})}
+        return httpx.AsyncClient(transport=self.transport(), base_url=base_url, headers=headers, **kwargs)
 
     def reset(self) -> None:
         with self._lock:
@@ -164,6 +171,15 @@ class Emulator:
     def _authenticate(self, request: Request) -> str:
         """The tenant for the request's API key; 401 for a missing, malformed or refused key."""
         header = request.header("authorization")
+        tenant = self._tenants_by_header.get(header) if header else None
+        if tenant is None:
+            tenant = self._check_key(header)
+            if len(self._tenants_by_header) >= 4096:  # many keys: start over rather than grow
+                self._tenants_by_header.clear()
+            self._tenants_by_header[header] = tenant  # type: ignore[index]
+        return tenant
+
+    def _check_key(self, header: str | None) -> str:
         if not header:
             raise _unauthorized("No Authorization header: send 'Authorization: Basic <base64 of your API key>'.")
         scheme, _, token = header.strip().partition(" ")

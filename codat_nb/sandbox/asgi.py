@@ -30,6 +30,7 @@ class ASGIApp:
             await asyncio.sleep(delay)
         answer = self.emulator.handle(request)
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers]
+        headers.append((b"content-length", str(len(answer.body)).encode()))  # one write, not chunks
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
 

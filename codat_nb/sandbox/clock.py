@@ -49,8 +49,9 @@ class Clock:
 
     def now(self) -> datetime:
         """The current simulated time, timezone-aware UTC."""
-        with self._lock:
-            elapsed = (self._wall() - self._wall0) * self._speed + self._offset
+        if self._speed == 0:  # manual: no wall clock to read
+            return self._start + timedelta(seconds=self._offset)
+        elapsed = (self._wall() - self._wall0) * self._speed + self._offset
         return self._start + timedelta(seconds=elapsed)
 
     def advance(self, seconds: float) -> datetime:

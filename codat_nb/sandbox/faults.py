@@ -59,6 +59,8 @@ class Faults:
 
     def take(self, request: Request) -> HTTPError | None:
         """The injected error for this request, if a rule claims it (each rule counts down)."""
+        if not self.rules:
+            return None
         with self._lock:
             for rule in self.rules:
                 if rule.count > 0 and rule.matches(request):

@@ -22,7 +22,8 @@ class Request:
     @property
     def segments(self) -> list[str]:
         """Path segments, each percent-decoded on its own so ``%2F`` cannot forge a segment."""
-        return [unquote(part) for part in self.raw_path.split("/")[1:]] if self.raw_path != "/" else [""]
+        parts = self.raw_path.split("/")[1:] if self.raw_path != "/" else [""]
+        return [unquote(part) for part in parts] if "%" in self.raw_path else parts
 
     @property
     def path(self) -> str:
@@ -52,9 +53,13 @@ class Response:
         return None
 
 
+def encode(payload: Any) -> bytes:
+    """Compact UTF-8 JSON, as every answer is written."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    return Response(status, [("content-type", "application/json; charset=utf-8"), *(headers or [])], body)
+    return Response(status, [("content-type", "application/json; charset=utf-8"), *(headers or [])], encode(payload))
 
 
 def json_bytes_response(status: int, body: bytes) -> Response:

@@ -73,16 +73,22 @@ class Route:
 class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        #: (segment count, first segment) -> routes: a request looks at a handful, not all.
+        self._index: dict[tuple[int, str], list[Route]] = {}
 
     def add(self, method: str, path: str, handler: Handler, *, public: bool = False) -> None:
         pattern = tuple(path.strip("/").split("/")) if path != "/" else ("",)
-        self.routes.append(Route(method, pattern, handler, public))
+        if pattern[0].startswith("{"):
+            raise ValueError(f"a route must start with a literal segment: {path}")
+        route = Route(method, pattern, handler, public)
+        self.routes.append(route)
+        self._index.setdefault((len(pattern), pattern[0]), []).append(route)
 
     def resolve(self, request: Request) -> tuple[Route, dict[str, str]]:
         """The route for a request, or a Codat-shaped 404 / 405."""
         segments = request.segments
         allowed: list[str] = []
-        for route in self.routes:
+        for route in self._index.get((len(segments), segments[0]), ()):
             params = route.match(segments)
             if params is None:
                 continue

@@ -16,7 +16,9 @@ from .asgi import ASGIApp
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket; port 0 picks a free one. Binding here lets us report the real port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP (not 0) so asyncio sets TCP_NODELAY on accepted connections; without it
+    # every keep-alive answer waits ~40 ms on the peer's delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

@@ -8,6 +8,7 @@ so a SQLite store sees it.
 from __future__ import annotations
 
 import difflib
+import functools
 import heapq
 import random
 import threading
@@ -39,7 +40,11 @@ class Tenant:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # "profile" or a company id
     meta: dict[str, Any] = field(default_factory=lambda: {"counter": 0})
     #: (ends at, pull id) of pulls whose end has not been applied yet.
-    pending: list[tuple[str, str]] = field(default_factory=list)
+    pending: list[tuple[datetime, str]] = field(default_factory=list)
+    #: Bumped by every change, so rendered answers can be cached until the next one.
+    version: int = 0
+    rendered: dict[Any, Any] = field(default_factory=dict)
+    rendered_version: int = -1
 
     def new_id(self, kind: str) -> str:
         self.meta["counter"] += 1
@@ -51,10 +56,22 @@ class Tenant:
         return random.Random(derive_hex(self.seed, self.id, *parts))
 
     def save(self, kind: str, key: str, doc: dict[str, Any]) -> None:
+        self.version += 1
         self.store.put(self.id, kind, key, doc)
 
     def forget(self, kind: str, key: str) -> None:
+        self.version += 1
         self.store.delete(self.id, kind, key)
+
+    def cached(self, key: Any, render: Callable[[], Any]) -> Any:
+        """``render()``'s result, reused until the tenant next changes."""
+        if self.rendered_version != self.version:
+            self.rendered.clear()
+            self.rendered_version = self.version
+        hit = self.rendered.get(key)
+        if hit is None:
+            hit = self.rendered[key] = render()
+        return hit
 
     # -- lookups that answer with Codat's 404s ---------------------------------------------
 
@@ -141,18 +158,17 @@ class SandboxState:
         return parse_timestamp(pull["requested"]) + timedelta(seconds=self.plan_of(pull).ends_at)
 
     def track(self, tenant: Tenant, pull: dict[str, Any]) -> None:
-        heapq.heappush(tenant.pending, (format_timestamp(self.ends_at(pull)), pull["id"]))
+        heapq.heappush(tenant.pending, (self.ends_at(pull), pull["id"]))
 
     def settle(self, tenant: Tenant, now: datetime) -> None:
         """Apply the ends of every pull that has finished by ``now``, oldest first."""
-        stamp = format_timestamp(now)
-        while tenant.pending and tenant.pending[0][0] <= stamp:
+        while tenant.pending and tenant.pending[0][0] <= now:
             ended, pull_id = heapq.heappop(tenant.pending)
             pull = tenant.pulls.get(pull_id)
             if pull is None:
                 continue
             if self.plan_of(pull).final_status == "Complete":
-                self._apply_completion(tenant, pull, ended)
+                self._apply_completion(tenant, pull, format_timestamp(ended))
             pull["_settled"] = True
             tenant.save("pull", pull_id, stored(pull))
 
@@ -210,7 +226,7 @@ def stored(doc: dict[str, Any]) -> dict[str, Any]:
 
 def check_uuid(value: str, name: str) -> str:
     """Ids in paths and bodies must be UUIDs: anything else (``../``, quotes) stops here."""
-    if not is_uuid(value):
+    if not _is_uuid_cached(value):
         shown = value if len(value) <= 60 else value[:57] + "..."
         raise HTTPError(
             400,
@@ -218,6 +234,11 @@ def check_uuid(value: str, name: str) -> str:
             validation=[{"itemId": name, "message": "Not a valid UUID.", "validatorName": "Route"}],
         )
     return value.lower()
+
+
+@functools.lru_cache(maxsize=8192)
+def _is_uuid_cached(value: str) -> bool:
+    return is_uuid(value)
 
 
 def data_type_hint(value: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import catalog
 from .clock import format_timestamp
+from .http import encode
 from .pulls import ERROR_STATUSES
 from .state import SandboxState, Tenant
 
@@ -53,6 +54,16 @@ def company_json(tenant: Tenant, company: dict[str, Any], base_url: str) -> dict
     ordered["referenceSubsidiaryCompanies"] = body.get("referenceSubsidiaryCompanies", [])
     ordered["dataConnections"] = [connection_json(c, base_url) for c in tenant.connections_of(company["id"])]
     return ordered
+
+
+def company_rendered(tenant: Tenant, company: dict[str, Any], base_url: str) -> tuple[dict[str, Any], bytes]:
+    """The company's JSON and its bytes, cached until the tenant changes (reads dominate)."""
+
+    def render() -> tuple[dict[str, Any], bytes]:
+        body = company_json(tenant, company, base_url)
+        return body, encode(body)
+
+    return tenant.cached(("company", company["id"], base_url), render)
 
 
 def pull_json(state: SandboxState, pull: dict[str, Any], now: datetime) -> dict[str, Any]:
