@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import base64
 import time
 from urllib.parse import parse_qsl
@@ -14,12 +15,16 @@ from .http import Request, Response
 
 
 def to_core_request(request: httpx.Request, body: bytes) -> Request:
-    raw = request.url.raw_path.decode("ascii")
-    path, _, query = raw.partition("?")
-    base_url = f"{request.url.scheme}://{request.url.netloc.decode('ascii')}"
+    url = request.url
+    path, _, query = url.raw_path.decode("ascii").partition("?")
+    pairs = tuple(parse_qsl(query, keep_blank_values=True)) if query else ()
     headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in request.headers.raw}
-    pairs = tuple(parse_qsl(query, keep_blank_values=True))
-    return Request(request.method, path or "/", pairs, headers, body, base_url)
+    return Request(request.method, path or "/", pairs, headers, body, _origin(url.scheme, url.netloc))
+
+
+@functools.lru_cache(maxsize=64)
+def _origin(scheme: str, netloc: bytes) -> str:
+    return f"{scheme}://{netloc.decode('ascii')}"
 
 
 class SandboxTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
