@@ -34,9 +34,10 @@ from referencing.jsonschema import DRAFT202012
 from codat_nb.sandbox import Emulator, catalog
 from codat_nb.sandbox.pulls import NORMAL_PATH
 
+from ..reference import reference_file
 from .conftest import SandboxAPI
 
-SPEC_PATH = Path("/work/shared/reference/openapi/Codat-Platform.json")
+SPEC_PATH = reference_file("Codat-Platform.json")
 BASE_URI = "urn:codat:openapi:platform"
 ERROR_MESSAGE = "/components/schemas/ErrorMessage"
 
