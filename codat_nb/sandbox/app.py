@@ -7,7 +7,6 @@ import binascii
 import itertools
 import logging
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Iterable
 
@@ -220,9 +219,6 @@ class Emulator:
                 "endpoints": describe_routes(self.router.routes),
             },
         )
-
-    def now(self) -> datetime:
-        return self.clock.now()
 
 
 def _unauthorized(detail: str) -> HTTPError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from .ids import static_uuid
@@ -45,14 +44,6 @@ def source_type_of(data_type: str) -> str:
     if data_type.startswith("commerce-"):
         return "Commerce"
     return "Accounting"
-
-
-def display_name(data_type: str) -> str:
-    """The Portal's label for a data type: ``commerce-orders`` -> ``Commerce - Orders``."""
-    prefix, _, name = data_type.rpartition("-")
-    words = re.sub(r"(?<!^)([A-Z])", r" \1", name).split()
-    label = " ".join(word[:1].upper() + word[1:] for word in words)
-    return f"{prefix.capitalize()} - {label}" if prefix else label
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,6 @@ class Request:
         parts = self.raw_path.split("/")[1:] if self.raw_path != "/" else [""]
         return [unquote(part) for part in parts] if "%" in self.raw_path else parts
 
-    @property
-    def path(self) -> str:
-        return self.raw_path
-
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
 

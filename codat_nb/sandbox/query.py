@@ -17,9 +17,6 @@ from .http import HTTPError
 Record = Mapping[str, Any]
 Predicate = Callable[[Record], bool]
 
-#: Property kinds. ``*`` in a path matches any key (tags); ``[]`` marks an array of objects,
-#: which matches when any element does.
-KINDS = frozenset({"string", "number", "datetime", "boolean"})
 MAX_QUERY_LENGTH = 2048
 
 _OPERATORS = ("!=", ">=", "<=", "=", "~", ">", "<")
@@ -29,7 +26,11 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 @dataclass(frozen=True)
 class Schema:
-    """The queryable properties of one resource (``entity`` names it in error messages)."""
+    """The queryable properties of one resource (``entity`` names it in error messages).
+
+    Kinds are ``string``, ``number``, ``datetime`` and ``boolean``. ``*`` in a path matches any
+    key (tags); ``[]`` marks an array of objects, which matches when any element does.
+    """
 
     entity: str
     fields: Mapping[str, str]

@@ -57,7 +57,7 @@ class _Stopped(Exception):
     """A stop signal, re-raised by uvicorn after its graceful shutdown."""
 
 
-def _stop(signum: int, frame: object) -> None:
+def _stop(signum: int, _frame: object) -> None:
     raise _Stopped(signum)
 
 

@@ -11,7 +11,6 @@ import difflib
 import functools
 import heapq
 import random
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -121,7 +120,6 @@ class SandboxState:
         self.store: Store = store or MemoryStore()
         self.tenants: dict[str, Tenant] = {}
         self.company_index: dict[str, str] = {}  # company id -> tenant id, for the Link page
-        self.lock = threading.RLock()
         #: Hooks run when a pull ends Complete: (tenant, pull) -> None. Data generation uses it.
         self.on_complete: list[Callable[[Tenant, dict[str, Any]], None]] = []
         self._load()

@@ -8,7 +8,7 @@ from typing import Any
 from . import catalog, settings
 from .clock import format_timestamp
 from .http import HTTPError
-from .pulls import TERMINAL_STATUSES, plan_not_supported, plan_pull
+from .pulls import plan_not_supported, plan_pull
 from .state import SandboxState, Tenant, check_uuid, stored
 
 #: Simulated seconds a pull of each type takes before jitter (±20%). With the real
@@ -153,7 +153,3 @@ def data_status(state: SandboxState, tenant: Tenant, company: dict[str, Any], no
             entry["latestSuccessfulSyncId"] = success["id"]
         result[data_type] = entry
     return result
-
-
-def is_terminal(status: str) -> bool:
-    return status in TERMINAL_STATUSES

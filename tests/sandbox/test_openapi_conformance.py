@@ -23,7 +23,6 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import httpx
-import pytest
 
 from codat_nb.sandbox import Emulator, ManualClock
 
