@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Iterable
 
-from . import api, controls, link
+from . import accounting, api, controls, link
 from .clock import Clock, format_timestamp
 from .faults import Faults
 from .http import HTTPError, Request, Response, html_response, json_response
@@ -64,6 +64,7 @@ class Emulator:
         self._tenants_by_header: dict[str, str] = {}
         self.router = Router()
         api.register(self.router)
+        accounting.register(self.router)  # after api: /data/history and /data/info come first
         controls.register(self.router)
         link.register(self.router)
         self.router.add("GET", "/", self._index, public=True)

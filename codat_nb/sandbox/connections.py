@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from . import catalog, syncs
@@ -69,7 +70,34 @@ def create_connection(state: SandboxState, tenant: Tenant, company: dict[str, An
     return connection
 
 
-def authorize(state: SandboxState, tenant: Tenant, connection: dict[str, Any]) -> dict[str, Any]:
+def sample_choice(options: dict[str, Any] | None) -> dict[str, Any]:
+    """The sample company (``dataset``) and size (``invoices``) the customer picked, checked.
+
+    Codat's Sandbox sign-in offers a dropdown of sample companies; the emulator adds a size.
+    """
+    from .books.datasets import DEFAULT_SAMPLE, MAX_INVOICES, SAMPLE_COMPANIES_BY_KEY
+
+    options = options or {}
+    unknown = sorted(set(options) - {"dataset", "invoices"})
+    if unknown:
+        raise HTTPError(400, f"Unknown sign-in option(s) {', '.join(unknown)}; the Sandbox takes dataset and invoices.")
+    key = options.get("dataset") or DEFAULT_SAMPLE
+    if key not in SAMPLE_COMPANIES_BY_KEY:
+        choices = ", ".join(SAMPLE_COMPANIES_BY_KEY)
+        raise validation_error("dataset", f"dataset must be one of {choices}; got {str(key)[:40]!r}.", "SandboxSignIn")
+    invoices = options.get("invoices")
+    if invoices is None or invoices == "":
+        invoices = SAMPLE_COMPANIES_BY_KEY[key].invoices
+    elif isinstance(invoices, bool) or not isinstance(invoices, int) or not 1 <= invoices <= MAX_INVOICES:
+        raise validation_error(
+            "invoices", f"invoices must be a whole number from 1 to {MAX_INVOICES:,}; got {str(invoices)[:40]!r}.", "SandboxSignIn"
+        )
+    return {"sample": key, "invoices": invoices}
+
+
+def authorize(
+    state: SandboxState, tenant: Tenant, connection: dict[str, Any], options: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """What the customer's sign-in does: PendingAuth, Unlinked or Deauthorized becomes Linked.
 
     The first link stamps ``lastSync`` and queues a first-link pull for every data type whose
@@ -91,8 +119,13 @@ def authorize(state: SandboxState, tenant: Tenant, connection: dict[str, Any]) -
                 f"Company {connection['_companyId']} already has an accounting connection ({others[0]['platformName']}, "
                 f"{others[0]['id']}, {others[0]['status']}). A company can have one; unlink or delete it first.",
             )
+    books = sample_choice(options) if connection["integrationKey"] == "mqjo" and "_books" not in connection else None
     now = state.now()
     first_link = connection["status"] == "PendingAuth"
+    if books is not None:
+        # The books run up to the day of the first link (and a little beyond, for later syncs).
+        books["asOf"] = (now.date() - date(1970, 1, 1)).days
+        connection["_books"] = books
     connection["status"] = "Linked"
     connection["lastSync"] = format_timestamp(now)
     tenant.save("connection", connection["id"], stored(connection))

@@ -50,9 +50,11 @@ def advance_clock(call: Call) -> Response:
 
 
 def authorize_connection(call: Call) -> Response:
-    """The customer's Link sign-in, done programmatically."""
+    """The customer's Link sign-in, done programmatically; an optional JSON body picks the
+    Sandbox's sample company and size: ``{"dataset": "us-retailer", "invoices": 100000}``."""
     connection = call.tenant.connection(call.params["companyId"], call.params["connectionId"])
-    connections.authorize(call.state, call.tenant, connection)
+    options = read_json_body(call.request, validator="SandboxSignIn") if call.request.body else None
+    connections.authorize(call.state, call.tenant, connection, options)
     return json_response(200, views.connection_json(connection, call.base_url))
 
 

@@ -33,7 +33,7 @@ section.card h2{font-size:18px;margin:0;display:flex;gap:8px;align-items:center}
 ul.options{list-style:none;padding:0;margin:12px 0}ul.options li{margin:6px 0}
 label.option{display:flex;gap:10px;align-items:center;padding:6px 8px;border-radius:8px;border:1px solid #eee}
 label.option.off{color:#999}label.option img{width:28px;height:28px}
-small.note{color:#888}button{background:#1b4fd8;color:#fff;border:0;border-radius:8px;padding:10px 20px;font-size:15px;cursor:pointer}
+small.note{color:#888}p.sample{margin:4px 0 14px}p.sample select{margin-left:6px;padding:4px}button{background:#1b4fd8;color:#fff;border:0;border-radius:8px;padding:10px 20px;font-size:15px;cursor:pointer}
 .banner{padding:12px 16px;border-radius:8px;margin:0 0 16px}.banner.ok{background:#dff5e9}.banner.err{background:#fde2e2}
 footer{text-align:center;color:#888;font-size:12px;margin-top:24px}
 """
@@ -99,7 +99,23 @@ def _card(tenant: Tenant, company: dict[str, Any], section: str, tag: str, promp
     return (
         f"<section class='card' aria-label='{section}'><h2>{section} {status}</h2><p>{escape(prompt)}</p>"
         f"<form method='post' action='{action}'><ul class='options'>{''.join(options)}</ul>"
+        f"{_sample_choice() if section == 'Accounting' else ''}"
         f"<button type='submit'>Connect</button></form></section>"
+    )
+
+
+def _sample_choice() -> str:
+    """The Sandbox sign-in's dataset dropdown: which sample company's books to share."""
+    from .books.datasets import DEFAULT_SAMPLE, SAMPLE_COMPANIES
+
+    options = "".join(
+        f"<option value='{c.key}'{' selected' if c.key == DEFAULT_SAMPLE else ''}>{escape(c.label)}"
+        f" ({c.currency}, about {c.invoices:,} invoices)</option>"
+        for c in SAMPLE_COMPANIES
+    )
+    return (
+        "<p class='sample'><label for='dataset'>Sandbox company</label> "
+        f"<select id='dataset' name='dataset'>{options}</select></p>"
     )
 
 
@@ -108,6 +124,7 @@ def connect(state: SandboxState, request: Request, raw_company_id: str) -> Respo
     tenant, company = _locate(state, raw_company_id)
     form = parse_qs(request.body.decode("utf-8", "replace"))
     key = (form.get("integration") or [""])[0]
+    options = {"dataset": form["dataset"][0]} if key == "mqjo" and form.get("dataset") else None
     try:
         integration = connections.integration_for(key)
         # Connect again reuses this integration's connection, the most usable first
@@ -118,7 +135,7 @@ def connect(state: SandboxState, request: Request, raw_company_id: str) -> Respo
             key=lambda c: preference.index(c["status"]),
         )
         connection = reusable[0] if reusable else connections.create_connection(state, tenant, company, key)
-        connections.authorize(state, tenant, connection)
+        connections.authorize(state, tenant, connection, options)
     except HTTPError as exc:
         return company_page(state, request, company["id"], error=exc.error)
     return redirect_response(f"/link/company/{company['id']}?connected={quote(integration.key)}")

@@ -104,9 +104,9 @@ def paged_response(
     """
     paging = read_page_request(request)
     if paging.query or paging.order_by:
-        matches = select([record(item) for item in items], paging, schema)
-        page = matches[paging.start : paging.start + paging.page_size]
-        return json_bytes_response(200, encode(envelope(request, list(page), len(matches), paging)))
+        predicate = compile_query(paging.query, schema)
+        matches = [item for item in items if predicate(record(item))] if predicate else list(items)
+        items = order_records(matches, paging.order_by, schema, record)
     meta = encode(envelope(request, [], len(items), paging))
     head = b'{"results":[],'
     page_bytes = b",".join(encoded(item) for item in items[paging.start : paging.start + paging.page_size])

@@ -263,8 +263,10 @@ def _as_naive_utc(value: Any) -> datetime | None:
 # --- orderBy -----------------------------------------------------------------------------
 
 
-def order_records(records: Iterable[Record], order_by: str | None, schema: Schema) -> list[Record]:
-    """Records sorted by Codat's ``orderBy`` (``field`` ascending, ``-field`` descending)."""
+def order_records(
+    records: Iterable[Any], order_by: str | None, schema: Schema, record: Callable[[Any], Record] = lambda r: r
+) -> list[Any]:
+    """Records (or items whose ``record`` is one) sorted by Codat's ``orderBy``: ``field`` or ``-field``."""
     result = list(records)
     if order_by is None or not order_by.strip():
         return result
@@ -280,7 +282,8 @@ def order_records(records: Iterable[Record], order_by: str | None, schema: Schem
             raise HTTPError(400, f"Error parsing orderBy - Could not resolve property {path} on {schema.entity}") from None
         if any(step.endswith("[]") for step in steps):
             raise HTTPError(400, f"Error parsing orderBy - {path} is inside an array and cannot be ordered by.")
-        result.sort(key=_sort_key(steps, kind), reverse=descending)
+        sort_key = _sort_key(steps, kind)
+        result.sort(key=lambda item: sort_key(record(item)), reverse=descending)
     return result
 
 

@@ -12,7 +12,7 @@ import functools
 import heapq
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from . import catalog
@@ -20,8 +20,10 @@ from .clock import Clock, format_timestamp, parse_timestamp
 from .http import HTTPError
 from .ids import derive_hex, derive_uuid, is_uuid
 from .pulls import PullPlan
+from .books.cache import BooksCache
 from .store import MemoryStore, Store
 
+_EPOCH = date(1970, 1, 1)
 #: The store's tenant id for what belongs to no tenant (where a manual clock stands).
 _GLOBAL = "*"
 
@@ -120,8 +122,8 @@ class SandboxState:
         self.store: Store = store or MemoryStore()
         self.tenants: dict[str, Tenant] = {}
         self.company_index: dict[str, str] = {}  # company id -> tenant id, for the Link page
-        #: Hooks run when a pull ends Complete: (tenant, pull) -> None. Data generation uses it.
-        self.on_complete: list[Callable[[Tenant, dict[str, Any]], None]] = []
+        #: Generated books, shared by every company that linked the same sample on the same day.
+        self.books = BooksCache(seed)
         self._load()
 
     def tenant(self, tenant_id: str) -> Tenant:
@@ -137,6 +139,7 @@ class SandboxState:
         self.tenants.clear()
         self.company_index.clear()
         self.store.clear()
+        self.books.clear()
         self.clock.reset()
         self.forced_failures.clear()
 
@@ -180,9 +183,10 @@ class SandboxState:
             if (company.get("lastSync") or "") < ended:
                 company["lastSync"] = ended
             company.setdefault("_latestSuccess", {})[pull["dataType"]] = pull["id"]
+            # What the sync saw: the source as of the day it was requested (see books.snapshot).
+            seen_day = (parse_timestamp(pull["requested"]).date() - _EPOCH).days
+            company.setdefault("_syncs", {}).setdefault(pull["dataType"], []).append([seen_day, ended, pull["connectionId"]])
             tenant.save("company", company["id"], stored(company))
-        for hook in self.on_complete:
-            hook(tenant, pull)
 
     # -- persistence ---------------------------------------------------------------------
 

@@ -11,20 +11,25 @@ from .http import HTTPError
 from .pulls import plan_not_supported, plan_pull
 from .state import SandboxState, Tenant, check_uuid, stored
 
-#: Simulated seconds a pull of each type takes before jitter (±20%). With the real
-#: clock at speed 1 a full first sync of the accounting Sandbox ends within ~30 s.
+#: Simulated seconds a commerce or banking pull takes before jitter (±20%). Accounting
+#: Sandbox pulls take time by the size of the books instead (books.sizing): at speed 1 a
+#: full first sync of the default sample company ends within ~30 s.
 BASE_DURATIONS: dict[str, float] = {
-    "company": 4, "taxRates": 4, "trackingCategories": 4, "bankAccounts": 5, "chartOfAccounts": 6,
-    "items": 6, "customers": 8, "suppliers": 8, "creditNotes": 10, "billPayments": 12,
-    "balanceSheet": 12, "profitAndLoss": 12, "payments": 14, "journalEntries": 16, "bills": 18,
-    "bankTransactions": 20, "invoices": 22,
     "commerce-orders": 18, "commerce-transactions": 16, "commerce-payments": 12, "commerce-products": 8,
     "banking-transactions": 15, "banking-accountBalances": 6,
 }  # fmt: skip
 DEFAULT_DURATION = 6.0
 
 
-def pull_duration(tenant: Tenant, pull_id: str, data_type: str) -> float:
+def pull_duration(tenant: Tenant, pull_id: str, data_type: str, connection: dict[str, Any]) -> float:
+    """Simulated seconds for a pull; for the accounting Sandbox it grows with the records synced."""
+    books = connection.get("_books")
+    if books is not None:
+        from .books.datasets import sample_company
+        from .books.sizing import estimated_records, pull_seconds
+
+        base = pull_seconds(estimated_records(sample_company(books["sample"]), books["invoices"], data_type))
+        return round(base * tenant.rng("duration", pull_id).uniform(0.9, 1.1), 3)
     base = BASE_DURATIONS.get(data_type, DEFAULT_DURATION)
     return round(base * tenant.rng("duration", pull_id).uniform(0.8, 1.2), 3)
 
@@ -51,7 +56,7 @@ def _queue(state: SandboxState, tenant: Tenant, company: dict[str, Any], connect
         if state.forced_failures.get(data_type, 0) > 0:
             state.forced_failures[data_type] -= 1
             fail = True
-        plan = plan_pull(tenant.rng("plan", pull_id), data_type, pull_duration(tenant, pull_id, data_type), fail)
+        plan = plan_pull(tenant.rng("plan", pull_id), data_type, pull_duration(tenant, pull_id, data_type, connection), fail)
     pull: dict[str, Any] = {
         "id": pull_id,
         "companyId": company["id"],

@@ -30,7 +30,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 
-from codat_nb.sandbox import Emulator, catalog
+from codat_nb.sandbox import catalog
 from codat_nb.sandbox.pulls import NORMAL_PATH
 
 from ..reference import reference_file
@@ -300,15 +300,13 @@ def fake_id() -> str:
 
 
 def test_every_emulated_operation_is_listed_and_in_the_spec(spec: Spec) -> None:
-    emulator = Emulator()
-    try:
-        served = {
-            (route.method, "/" + "/".join(route.pattern))
-            for route in emulator.router.routes
-            if not route.public and route.pattern[0] != "_sandbox"
-        }
-    finally:
-        emulator.close()
+    """Every Platform API route is covered here (the Accounting reads are checked against the Lending spec)."""
+    from codat_nb.sandbox import api
+    from codat_nb.sandbox.routing import Router
+
+    router = Router()
+    api.register(router)
+    served = {(route.method, "/" + "/".join(route.pattern)) for route in router.routes}
     assert served == set(OPERATIONS)
     for method, template in OPERATIONS:
         assert spec.operation(method, template)["responses"]

@@ -237,14 +237,14 @@ def test_pull__moves_through_codat_statuses_to_complete(api: SandboxAPI) -> None
     assert pull["status"] == "Queued" and pull["progress"] == 10 and pull["isCompleted"] is False
     assert "completed" not in pull
     seen, progress = [], []
-    for _ in range(80):
+    for _ in range(400):
         current = _pull(api, company["id"], pull["id"])
         if not seen or seen[-1] != current["status"]:
             seen.append(current["status"])
         progress.append(current["progress"])
         if current["status"] == "Complete":
             break
-        api.advance(0.5)
+        api.advance(0.1)
     assert seen == NORMAL_ORDER
     assert progress == sorted(progress) and progress[-1] == 100
     assert current["isCompleted"] is True and current["isErrored"] is False

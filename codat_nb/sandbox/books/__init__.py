@@ -1,0 +1,1 @@
+"""Realistic, reconciled dummy books for the offline Sandbox's sample companies."""
