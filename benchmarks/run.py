@@ -124,7 +124,10 @@ def print_table(rows: list[dict], loadgen: str, seconds: float) -> None:
         return
     table = [("benchmark", "measured", "target", "result", "detail")]
     for r in rows:
-        target = "" if r["target"] is None else ">= " + _fmt(r["target"], r["unit"])
+        if r.get("direction") == "at_most":
+            target = "<= " + _fmt(r["limit"], r["unit"])
+        else:
+            target = "" if r["target"] is None else ">= " + _fmt(r["target"], r["unit"])
         result = {True: "PASS", False: "FAIL", None: "info"}[r["passed"]]
         table.append((r["label"], _fmt(r["value"], r["unit"]), target, result, r.get("note") or ""))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]

@@ -56,15 +56,20 @@ class Item:
 
 
 def _fill(pattern: str, rng: random.Random) -> str:
+    """``#`` becomes a digit and ``A`` a capital letter; a run of digits is one draw."""
     out = []
-    for char in pattern:
-        if char == "#":
-            out.append(str(rng.randrange(0, 10)))
-        elif char == "A":
-            out.append(chr(65 + rng.randrange(0, 26)))
+    for run in _RUNS.finditer(pattern):
+        text = run.group(0)
+        if text[0] == "#":
+            out.append(f"{rng.randrange(10 ** len(text)):0{len(text)}d}")
+        elif text[0] == "A":
+            out.append("".join(chr(65 + rng.randrange(26)) for _ in text))
         else:
-            out.append(char)
+            out.append(text)
     return "".join(out)
+
+
+_RUNS = re.compile(r"#+|A+|[^#A]+")
 
 
 def _address(country: str, rng: random.Random) -> Address:
