@@ -155,7 +155,7 @@ def running_journals(
         ):
             if start <= day <= end and amount:
                 journals.append(ManualJournal(day, description, [(accounts[debit], amount), (accounts[credit], -amount)]))
-        if date_of(month).month == 12 and month + 14 <= end:
+        if date_of(month).month == 12 and start <= month + 14 <= end:
             gift = int(monthly_revenue * 0.01) or 10_000
             journals.append(
                 ManualJournal(month + 14, "Charitable donation", [(accounts["donations"], gift), (accounts["bank"], -gift)])
