@@ -102,10 +102,10 @@ class Reader:
             "salesOrderRefs": [],
             "issueDate": local_datetime(s.day[row], s.seconds[row]),
             "dueDate": local_datetime(s.day[row] + s.terms[row], s.seconds[row]),
-            "paidOnDate": local_datetime(s.pay_day[last], s.pay_seconds[last]) if status == "Paid" else None,
-            "currency": currency,
-            "currencyRate": rate,
         }
+        if status == "Paid":  # Codat omits paidOnDate until an invoice is paid (the spec's DateTime is not nullable)
+            record["paidOnDate"] = local_datetime(s.pay_day[last], s.pay_seconds[last])
+        record.update(currency=currency, currencyRate=rate)
         if full:
             record["lineItems"] = self._invoice_lines(row)
             record["paymentAllocations"] = [] if void else [self._allocation(p, currency, rate) for p in snap.invoice_pays(row)]
@@ -224,10 +224,10 @@ class Reader:
             "remainingCredit": 0.0 if refund >= 0 else money(total),
             "status": "Paid" if refund >= 0 else "Submitted",
             "issueDate": local_datetime(s.cn_day[row], s.cn_seconds[row]),
-            "allocatedOnDate": local_datetime(s.pay_day[refund], s.pay_seconds[refund]) if refund >= 0 else None,
-            "currency": currency,
-            "currencyRate": rate,
         }
+        if refund >= 0:  # omitted until the credit is allocated, as Codat does (the spec's DateTime is not nullable)
+            record["allocatedOnDate"] = local_datetime(s.pay_day[refund], s.pay_seconds[refund])
+        record.update(currency=currency, currencyRate=rate)
         if full:
             line = int(s.line_start[invoice])
             item = int(s.line_item[line])
