@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from typing import Iterator
 
 import pytest
 
 from codat_nb.sandbox import Emulator, ManualClock
+from codat_nb.sandbox.server import BackgroundServer
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +25,18 @@ def emulator() -> Emulator:
     emu = Emulator(seed=0, clock=ManualClock())
     yield emu
     emu.close()
+
+
+@pytest.fixture(scope="session")
+def live_emulator() -> Iterator[tuple[Emulator, str]]:
+    """One real uvicorn server on a loopback port for the whole session; reset per test."""
+    emulator = Emulator(seed=0, clock=ManualClock())
+    with BackgroundServer(emulator) as url:
+        yield emulator, url
+
+
+@pytest.fixture
+def live_url(live_emulator: tuple[Emulator, str]) -> str:
+    emulator, url = live_emulator
+    emulator.reset()
+    return url

@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from codat_nb.sandbox import Emulator, ManualClock
-from codat_nb.sandbox.server import BackgroundServer
 
 API_KEY = "test-key-0123456789"
 
@@ -65,21 +64,6 @@ class SandboxAPI:
             }
         result["profile"] = self.http.get("/profile/syncSettings").json()
         return result
-
-
-@pytest.fixture(scope="session")
-def live_emulator() -> Iterator[tuple[Emulator, str]]:
-    """One real uvicorn server on a loopback port for the whole session; reset per test."""
-    emulator = Emulator(seed=0, clock=ManualClock())
-    with BackgroundServer(emulator) as url:
-        yield emulator, url
-
-
-@pytest.fixture
-def live_url(live_emulator: tuple[Emulator, str]) -> str:
-    emulator, url = live_emulator
-    emulator.reset()
-    return url
 
 
 @pytest.fixture(params=["inprocess", "loopback"])

@@ -1,0 +1,404 @@
+"""Client and AsyncClient: carry out the operations (operations.py, reads.py, syncing.py) over httpx,
+with retries, error mapping, and the key kept out of sight."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from typing import Any, AsyncIterator, Callable, Iterator
+
+import httpx
+
+from . import operations, reads, syncing
+from .config import CODAT_BASE_URL, EnvSettings, Secret, check_base_url
+from .curl import RecordedRequest, to_curl
+from .errors import CodatError, ConfigError, TransportError
+from .responses import api_error, parse_body
+from .retries import RetryPolicy, as_policy, parse_retry_after
+from .steps import Concurrency, Emit, Gather, Now, Operation, Send, Sleep
+from .validation import check_positive_int
+
+log = logging.getLogger("codat_nb.client")
+
+#: Codat allows 10 concurrent requests per company.
+DEFAULT_CONCURRENCY = 10
+USER_AGENT = "codat-nb/0.1"
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # the request never reached Codat
+_sandbox_notice_shown = False
+
+
+class _BaseClient:
+    """What both clients share: settings, building requests, deciding on retries, mapping answers."""
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        base_url: str = CODAT_BASE_URL,
+        *,
+        timeout: float = 30.0,
+        retries: RetryPolicy | bool | int | None = True,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Any] | None = None,
+        clock: Callable[[], float] | None = None,
+        label: str | None = None,
+    ) -> None:
+        if api_key is None:
+            raise ConfigError(
+                "No API key: set CODAT_API_KEY, pass api_key=..., or use Client.from_env() or codat_nb.Sandbox().client() "
+                "for the embedded Sandbox."
+            )
+        self._key = Secret(api_key)
+        self.base_url = check_base_url(base_url)
+        self.retry_policy = as_policy(retries)
+        self.concurrency = check_positive_int(concurrency, "concurrency", 1, 100)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigError(f"timeout must be a positive number of seconds; got {timeout!r}.")
+        self.timeout = float(timeout)
+        self._transport = transport
+        self._sleep_hook = sleep
+        self._now = clock or time.monotonic
+        self._label = label
+        self._last: RecordedRequest | None = None
+        #: Requests sent, retries included: what a benchmark or a rate-limit budget counts.
+        self.requests_sent = 0
+
+    def __repr__(self) -> str:
+        where = self._label or self.base_url
+        return f"{type(self).__name__}({where!r}, api_key={self._key!r}, retries={self.retry_policy.max_attempts - 1})"
+
+    # -- requests -----------------------------------------------------------------------------------------
+
+    def _build(self, http: httpx.Client | httpx.AsyncClient, send: Send) -> httpx.Request:
+        path = send.path if send.path.startswith("/") else "/" + send.path
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        request = http.build_request(send.method, self.base_url + path, params=send.params or None, json=send.json, headers=headers)
+        shown = tuple((k, v) for k, v in request.headers.items() if k.lower() != "authorization")
+        self._last = RecordedRequest(send.method, str(request.url), shown, request.content)
+        request.headers["Authorization"] = self._key.authorization()
+        return request
+
+    def _retry_after_error(self, send: Send, attempt: int, started: float, exc: httpx.HTTPError) -> float | None:
+        if not (send.idempotent or isinstance(exc, _UNSENT)):
+            return None
+        return self.retry_policy.wait(attempt, self._now() - started)
+
+    def _retry_after_status(self, send: Send, attempt: int, started: float, response: httpx.Response) -> float | None:
+        status = response.status_code
+        if status not in self.retry_policy.statuses:
+            return None
+        # A 429 was refused before anything happened; a 5xx on a create may have created it.
+        if not (send.idempotent or status == 429):
+            return None
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        wait = self.retry_policy.wait(attempt, self._now() - started, retry_after)
+        if wait is not None:
+            log.info("Retrying %s %s after %s in %.2f s (attempt %d of %d)", send.method, _path(send), status, wait,
+                     attempt + 1, self.retry_policy.max_attempts)  # fmt: skip
+        return wait
+
+    def _finish(self, send: Send, response: httpx.Response, elapsed: float) -> Any:
+        log.debug("%s %s -> %s in %.0f ms", send.method, _path(send), response.status_code, elapsed * 1000)
+        if response.is_success:
+            return None if send.empty else parse_body(response, send.method, _path(send))
+        raise api_error(response, send.method, _path(send))
+
+    def _transport_error(self, send: Send, exc: httpx.HTTPError) -> TransportError:
+        kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not reach Codat"
+        message = (
+            f"{send.method} {_path(send)} {kind} ({type(exc).__name__}: {exc}). "
+            f"Check the network and base_url ({self.base_url}), or raise timeout= (now {self.timeout:g} s)."
+        )
+        return TransportError(message, method=send.method, path=_path(send))
+
+    @classmethod
+    def from_env(cls, **kwargs: Any) -> Any:
+        """CODAT_API_KEY (and CODAT_BASE_URL) reach that API; without a key, the embedded Sandbox."""
+        settings = EnvSettings.read()
+        if settings.api_key is not None:
+            return cls(settings.api_key, settings.base_url, **kwargs)
+        from .embedded import Sandbox
+
+        cls._notice_sandbox()
+        return Sandbox().bind(cls, **kwargs)
+
+    # -- teaching aid ------------------------------------------------------------------------------------------
+
+    def last_request_as_curl(self) -> str:
+        """The last request as a curl command; the key stays in $CODAT_API_KEY, never in the text."""
+        if self._last is None:
+            raise ConfigError("No request has been sent yet: call a method first, then ask for its curl command.")
+        return to_curl(self._last)
+
+    @staticmethod
+    def _notice_sandbox() -> None:
+        global _sandbox_notice_shown
+        if not _sandbox_notice_shown:
+            _sandbox_notice_shown = True
+            print("No CODAT_API_KEY set: using the embedded Codat Sandbox (offline, dummy data).")
+
+
+def _path(send: Send) -> str:
+    return send.path.split("?", 1)[0]
+
+
+def _blocking(operation: Callable[..., Operation[Any]]) -> Callable[..., Any]:
+    @functools.wraps(operation)
+    def method(self: Client, *args: Any, **kwargs: Any) -> Any:
+        return self._run(operation(*args, **kwargs))
+
+    return method
+
+
+def _awaitable(operation: Callable[..., Operation[Any]]) -> Callable[..., Any]:
+    @functools.wraps(operation)
+    async def method(self: AsyncClient, *args: Any, **kwargs: Any) -> Any:
+        return await self._run(operation(*args, **kwargs))
+
+    return method
+
+
+#: The public operations, the same on both clients.
+OPERATIONS: dict[str, Callable[..., Operation[Any]]] = {
+    name: getattr(operations, name)
+    for name in (
+        "create_company", "get_company", "list_companies", "update_company", "replace_company", "delete_company",
+        "create_connection", "list_connections", "get_connection", "unlink_connection", "delete_connection",
+        "list_integrations", "get_integration", "get_sync_settings", "set_sync_settings",
+        "refresh_all", "refresh_data_type", "data_status", "list_pull_operations", "get_pull_operation",
+    )
+} | {
+    "wait_for_sync": syncing.wait_for_sync,
+    "get_record": reads.get_record,
+    "company_info": reads.company_info,
+}  # fmt: skip
+
+
+def _primed(operation: Operation[Any], key: Secret) -> tuple[Operation[Any], Any]:
+    """Start an operation: its argument checks run now, before any request, even for iterators.
+
+    An argument check quotes the bad value; if that value is the API key pasted in the wrong
+    place, it is masked, since the key must never come back in an error.
+    """
+    try:
+        return operation, operation.send(None)
+    except CodatError as error:
+        secret = key.reveal()
+        if secret in str(error):
+            error.args = tuple(a.replace(secret, "***") if isinstance(a, str) else a for a in error.args)
+        raise
+    except StopIteration as stop:  # pragma: no cover - every operation makes at least one request
+        raise RuntimeError("an operation ended without a request") from stop
+
+
+class Client(_BaseClient):
+    """The blocking client. ``Client(api_key=..., base_url=...)`` for api.codat.io or a served Sandbox;
+    ``Client.from_env()`` or ``codat_nb.Sandbox().client()`` for the embedded one."""
+
+    def __init__(self, api_key: str | Secret | None = None, base_url: str = CODAT_BASE_URL, **kwargs: Any) -> None:
+        super().__init__(api_key, base_url, **kwargs)
+        self._http = httpx.Client(transport=self._transport, timeout=self.timeout, follow_redirects=False)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def _sleep(self, seconds: float) -> None:
+        (self._sleep_hook or time.sleep)(seconds)
+
+    def _send(self, send: Send) -> Any:
+        request = self._build(self._http, send)
+        started, attempt = self._now(), 0
+        while True:
+            attempt += 1
+            self.requests_sent += 1
+            sent = time.perf_counter()
+            try:
+                response = self._http.send(request)
+            except httpx.HTTPError as exc:
+                wait = self._retry_after_error(send, attempt, started, exc)
+                if wait is None:
+                    raise self._transport_error(send, exc) from exc
+                self._sleep(wait)
+                continue
+            wait = self._retry_after_status(send, attempt, started, response)
+            if wait is None:
+                return self._finish(send, response, time.perf_counter() - sent)
+            self._sleep(wait)
+
+    def _steps(self, operation: Operation[Any], step: Any) -> Iterator[list[Any]]:
+        """Carry out steps, yielding what the operation emits; returns the operation's result."""
+        while True:
+            reply = None
+            if isinstance(step, Emit):
+                yield step.records
+            elif isinstance(step, Send):
+                reply = self._send(step)
+            elif isinstance(step, Gather):
+                reply = [self._send(send) for send in step.sends]
+            elif isinstance(step, Sleep):
+                self._sleep(step.seconds)
+            elif isinstance(step, Now):
+                reply = self._now()
+            elif isinstance(step, Concurrency):
+                reply = 1  # one request at a time: pages follow _links.next
+            try:
+                step = operation.send(reply)
+            except StopIteration as stop:
+                return stop.value
+
+    def _run(self, operation: Operation[Any]) -> Any:
+        steps = self._steps(*_primed(operation, self._key))
+        try:
+            while True:
+                next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+    def iter_records(self, company_id: str, data_type: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every record of a data type, page by page (following ``_links.next``), as Codat's JSON.
+
+        Keyword arguments: query, order_by, page_size (1-5000), connection_id and account_id
+        (bank accounts and transactions hang off the accounting connection).
+        """
+        steps = self._steps(*_primed(reads.records(company_id, data_type, **kwargs), self._key))
+        return (record for page in steps for record in page)
+
+    def list_records(self, company_id: str, data_type: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """:meth:`iter_records` as a list."""
+        return list(self.iter_records(company_id, data_type, **kwargs))
+
+    def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
+        """Codat's balance sheet: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
+        return self._run(reads.financial_report(company_id, "balanceSheet", period_length, periods_to_compare, start_month))
+
+    def profit_and_loss(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
+        """Codat's profit and loss: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
+        return self._run(reads.financial_report(company_id, "profitAndLoss", period_length, periods_to_compare, start_month))
+
+
+class AsyncClient(_BaseClient):
+    """The asyncio twin of :class:`Client`: the same methods, awaited; reads fetch pages concurrently
+    (at most ``concurrency`` requests in flight, 10 by default as Codat allows per company)."""
+
+    def __init__(self, api_key: str | Secret | None = None, base_url: str = CODAT_BASE_URL, **kwargs: Any) -> None:
+        super().__init__(api_key, base_url, **kwargs)
+        limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
+        self._http = httpx.AsyncClient(transport=self._transport, timeout=self.timeout, limits=limits, follow_redirects=False)  # type: ignore[arg-type]
+        self._slots: asyncio.Semaphore | None = None
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+    async def _sleep(self, seconds: float) -> None:
+        if self._sleep_hook is not None:
+            result = self._sleep_hook(seconds)
+            if asyncio.iscoroutine(result):
+                await result
+            return
+        await asyncio.sleep(seconds)
+
+    async def _send(self, send: Send) -> Any:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.concurrency)
+        async with self._slots:
+            request = self._build(self._http, send)
+            started, attempt = self._now(), 0
+            while True:
+                attempt += 1
+                self.requests_sent += 1
+                sent = time.perf_counter()
+                try:
+                    response = await self._http.send(request)
+                except httpx.HTTPError as exc:
+                    wait = self._retry_after_error(send, attempt, started, exc)
+                    if wait is None:
+                        raise self._transport_error(send, exc) from exc
+                    await self._sleep(wait)
+                    continue
+                wait = self._retry_after_status(send, attempt, started, response)
+                if wait is None:
+                    return self._finish(send, response, time.perf_counter() - sent)
+                await self._sleep(wait)
+
+    async def _gather(self, sends: tuple[Send, ...]) -> list[Any]:
+        try:
+            async with asyncio.TaskGroup() as group:  # the first failure cancels the rest
+                tasks = [group.create_task(self._send(send)) for send in sends]
+        except BaseExceptionGroup as failed:  # raise the CodatError itself, not a group of one
+            raise failed.exceptions[0] from None
+        return [task.result() for task in tasks]
+
+    async def _do(self, step: Any) -> Any:
+        if isinstance(step, Send):
+            return await self._send(step)
+        if isinstance(step, Gather):
+            return await self._gather(step.sends)
+        if isinstance(step, Sleep):
+            return await self._sleep(step.seconds)
+        if isinstance(step, Now):
+            return self._now()
+        if isinstance(step, Concurrency):
+            return self.concurrency
+        raise TypeError(f"unexpected step {step!r}")  # pragma: no cover
+
+    async def _run(self, operation: Operation[Any]) -> Any:
+        operation, step = _primed(operation, self._key)
+        while True:
+            reply = await self._do(step)
+            try:
+                step = operation.send(reply)
+            except StopIteration as stop:
+                return stop.value
+
+    def iter_records(self, company_id: str, data_type: str, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
+        """Every record of a data type, in Codat's order; pages are planned from ``totalResults`` and
+        fetched concurrently a window at a time. Keyword arguments as for :meth:`Client.iter_records`."""
+        operation, step = _primed(reads.records(company_id, data_type, **kwargs), self._key)
+
+        async def stream() -> AsyncIterator[dict[str, Any]]:
+            current = step
+            while True:
+                reply = None
+                if isinstance(current, Emit):
+                    for record in current.records:
+                        yield record
+                else:
+                    reply = await self._do(current)
+                try:
+                    current = operation.send(reply)
+                except StopIteration:
+                    return
+
+        return stream()
+
+    async def list_records(self, company_id: str, data_type: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """:meth:`iter_records` as a list."""
+        return [record async for record in self.iter_records(company_id, data_type, **kwargs)]
+
+    async def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
+        """Codat's balance sheet: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
+        return await self._run(reads.financial_report(company_id, "balanceSheet", period_length, periods_to_compare, start_month))
+
+    async def profit_and_loss(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
+        """Codat's profit and loss: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
+        return await self._run(reads.financial_report(company_id, "profitAndLoss", period_length, periods_to_compare, start_month))
+
+
+for _name, _operation in OPERATIONS.items():
+    setattr(Client, _name, _blocking(_operation))
+    setattr(AsyncClient, _name, _awaitable(_operation))
+del _name, _operation

@@ -1,0 +1,115 @@
+"""codat_nb.Sandbox: the embedded Codat Sandbox with clients bound to it in-process (no port, no key)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from .client import AsyncClient, Client
+from .sandbox import DEFAULT_BASE_URL, Clock, Emulator, ManualClock
+from .validation import check_uuid
+
+#: Every in-process client uses this key: the Sandbox keeps one tenant per key.
+SANDBOX_KEY = "sandbox"
+
+
+class Sandbox:
+    """The embedded Sandbox (see codat_nb.sandbox), ready for ``.client()`` and ``.async_client()``.
+
+    Args:
+        seed: fixes every id and all the generated books.
+        speed: simulated seconds per wall second; the default finishes a first sync in about 30 s.
+        manual_clock: time stands still until something waits: a client's waits (wait_for_sync,
+            retry backoff) then move the Sandbox's clock instead of sleeping, so notebooks and
+            tests are instant and repeatable.
+        latency_ms, error_rate: simulated network delay, and the share of pulls that fail.
+        state_path: keep companies, connections and pulls in this SQLite file.
+    """
+
+    def __init__(
+        self,
+        seed: int = 0,
+        *,
+        speed: float = 1.0,
+        manual_clock: bool = False,
+        latency_ms: int = 0,
+        error_rate: float = 0.0,
+        state_path: str | Path | None = None,
+    ) -> None:
+        clock = ManualClock() if manual_clock else Clock(speed=speed)
+        self.emulator = Emulator(seed=seed, clock=clock, latency_ms=latency_ms, error_rate=error_rate, state_path=state_path)
+        self._control = self.emulator.http_client(api_key=SANDBOX_KEY)
+        self._started = time.monotonic()
+
+    def __repr__(self) -> str:
+        return f"Sandbox(seed={self.emulator.state.seed}, clock={self.emulator.clock!r})"
+
+    @property
+    def manual_clock(self) -> bool:
+        return self.emulator.clock.is_manual
+
+    def client(self, **kwargs: Any) -> Client:
+        """A :class:`Client` bound to this Sandbox in-process."""
+        return self.bind(Client, **kwargs)
+
+    def async_client(self, **kwargs: Any) -> AsyncClient:
+        """An :class:`AsyncClient` bound to this Sandbox in-process."""
+        return self.bind(AsyncClient, **kwargs)
+
+    def bind(self, client_class: type[Any], **kwargs: Any) -> Any:
+        """A client of ``client_class`` on this Sandbox: its transport, and on a manual clock its waits."""
+        kwargs.setdefault("transport", self.emulator.transport())
+        kwargs.setdefault("label", f"embedded Sandbox, seed {self.emulator.state.seed}")
+        if self.manual_clock:
+            kwargs.setdefault("sleep", self.advance)
+            kwargs.setdefault("clock", self._simulated_seconds)
+        return client_class(SANDBOX_KEY, DEFAULT_BASE_URL, **kwargs)
+
+    def _simulated_seconds(self) -> float:
+        return self.emulator.clock.now().timestamp()
+
+    def advance(self, seconds: float) -> None:
+        """Move the Sandbox's clock on (pulls progress as if that time had passed)."""
+        answer = self._control.post("/_sandbox/clock/advance", json={"seconds": seconds})
+        if answer.status_code != 200:
+            from .errors import ValidationError
+
+            raise ValidationError(answer.json().get("error", "The Sandbox refused to move its clock."))
+
+    def authorize(self, company_id: str, connection_id: str, dataset: str | None = None, invoices: int | None = None) -> dict[str, Any]:
+        """What the customer does on the Link page: sign in to the Sandbox, optionally picking
+        the sample company (``small-uk``, ``us-retailer``, ``multi-currency-wholesaler``) and its size."""
+        body: dict[str, Any] = {}
+        if dataset is not None:
+            body["dataset"] = dataset
+        if invoices is not None:
+            body["invoices"] = invoices
+        path = f"/_sandbox/companies/{check_uuid(company_id, 'company_id')}/connections/{check_uuid(connection_id, 'connection_id')}/authorize"
+        answer = self._control.post(path, json=body)
+        if answer.status_code != 200:
+            from .responses import api_error
+
+            raise api_error(answer, "POST", path)
+        return answer.json()
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0):  # -> BackgroundServer
+        """Serve this Sandbox over HTTP on a thread (``with sandbox.serve() as url: ...``)."""
+        from .sandbox.server import BackgroundServer
+
+        return BackgroundServer(self.emulator, host, port)
+
+    def reset(self) -> None:
+        self.emulator.reset()
+
+    def close(self) -> None:
+        self._control.close()
+        self.emulator.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+

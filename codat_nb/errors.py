@@ -1,0 +1,140 @@
+"""The one exception tree of codat_nb: ``except CodatError`` catches everything the client raises.
+
+Messages say what happened, name the id involved and say what to do next. None of them ever
+contains the API key: the client builds them from the response body and the request's method
+and path, never from headers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "APIError",
+    "AuthError",
+    "CodatError",
+    "ConfigError",
+    "ConflictError",
+    "DataChangedError",
+    "NotFoundError",
+    "RateLimitError",
+    "SchemaError",
+    "ServerError",
+    "SyncFailedError",
+    "SyncTimeoutError",
+    "TransportError",
+    "ValidationError",
+]
+
+
+class CodatError(Exception):
+    """Base of every error codat_nb raises."""
+
+
+class ConfigError(CodatError):
+    """Missing or contradictory settings (no API key for the real API, a bad base URL, ...)."""
+
+
+class ValidationError(CodatError, ValueError):
+    """An argument the client refuses before sending anything (bad id, unknown data type, ...)."""
+
+
+class SchemaError(CodatError):
+    """A response lacks a field codat_nb needs, or has the wrong type for it."""
+
+
+class TransportError(CodatError):
+    """The request did not get an HTTP answer (connection refused, timeout, DNS, ...)."""
+
+    def __init__(self, message: str, *, method: str = "", path: str = "") -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+
+
+class APIError(CodatError):
+    """Codat answered with a non-2xx status; the fields of its ErrorMessage body are kept."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        error: str = "",
+        correlation_id: str | None = None,
+        can_be_retried: str | None = None,
+        validation: Mapping[str, Any] | None = None,
+        service: str | None = None,
+        method: str = "",
+        path: str = "",
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.correlation_id = correlation_id
+        self.can_be_retried = can_be_retried
+        self.validation = validation
+        self.service = service
+        self.method = method
+        self.path = path
+        self.body = body
+
+    @property
+    def status_code(self) -> int:
+        """Alias of ``status``, as httpx and the official SDK name it."""
+        return self.status
+
+
+class AuthError(APIError):
+    """401 or 403: the API key is missing, wrong, or not allowed this resource."""
+
+
+class NotFoundError(APIError):
+    """404: no such company, connection, pull, record, or a data type the integration lacks."""
+
+
+class ConflictError(APIError):
+    """409: typically data that has not been synced yet (queue a pull, wait for it, then read)."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` is the server's advice in seconds, if it gave any."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx: Codat could not answer; usually worth retrying later."""
+
+
+class SyncFailedError(CodatError):
+    """A sync ended with data types in an error status.
+
+    ``failed`` maps each errored data type to its pull operation (status and errorMessage);
+    ``completed`` maps each data type that did finish, so the caller keeps what worked.
+    """
+
+    def __init__(self, message: str, *, failed: Mapping[str, Any], completed: Mapping[str, Any]) -> None:
+        super().__init__(message)
+        self.failed = dict(failed)
+        self.completed = dict(completed)
+
+    @property
+    def data_types(self) -> Sequence[str]:
+        return tuple(self.failed)
+
+
+class SyncTimeoutError(CodatError, TimeoutError):
+    """The sync had not ended when wait_for_sync's timeout ran out; ``progress`` is the last poll."""
+
+    def __init__(self, message: str, progress: Any) -> None:
+        super().__init__(message)
+        self.progress = progress
+
+
+class DataChangedError(CodatError):
+    """A collection changed while its pages were being read (a sync completed meanwhile): read it again."""

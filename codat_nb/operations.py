@@ -1,0 +1,255 @@
+"""Every Platform API operation, written once as a sans-I/O generator (see steps.py) for both clients."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+from urllib.parse import quote
+
+from .errors import ValidationError
+from .records import Company, Connection, DataStatus, Integration, PullOperation, SyncSetting, SyncSettings
+from .steps import Emit, Operation, Send
+from .validation import (
+    check_company_name,
+    check_data_type,
+    check_page_size,
+    check_platform_key,
+    check_uuid,
+)
+
+DEFAULT_PAGE_SIZE = 100
+
+
+def company_path(company_id: Any) -> str:
+    return f"/companies/{check_uuid(company_id, 'company_id')}"
+
+
+def paged(path: str, query: str | None, order_by: str | None, page_size: int) -> Operation[None]:
+    """Every page of a platform list, following ``_links.next``; emits each page's results."""
+    params = list_params(query, order_by, page_size)
+    body = yield Send("GET", path, params)
+    while True:
+        yield Emit(results_of(body, path))
+        following = ((body or {}).get("_links") or {}).get("next")
+        if not following or not following.get("href"):
+            return None
+        body = yield Send("GET", following["href"])
+
+
+def list_params(query: str | None, order_by: str | None, page_size: int) -> dict[str, Any]:
+    params: dict[str, Any] = {"page": 1, "pageSize": check_page_size(page_size)}
+    if query is not None:
+        if not isinstance(query, str) or not query.strip():
+            raise ValidationError(f"query must be a non-empty string such as 'status=Linked'; got {query!r}.")
+        params["query"] = query
+    if order_by is not None:
+        if not isinstance(order_by, str) or not order_by.strip(" -"):
+            raise ValidationError(f"order_by must name a field, such as 'created' or '-created'; got {order_by!r}.")
+        params["orderBy"] = order_by
+    return params
+
+
+def results_of(body: Any, path: str) -> list[Any]:
+    from .errors import SchemaError
+
+    if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+        raise SchemaError(f"GET {path} did not answer a paged list (no 'results' array); check base_url points at the Codat API.")
+    return body["results"]
+
+
+def collect(operation: Operation[Any], convert: Callable[[Any], Any]) -> Operation[list[Any]]:
+    """Run a streaming operation to its end and give back everything it emitted, converted."""
+    out: list[Any] = []
+    step = next(operation)
+    while True:
+        if isinstance(step, Emit):
+            out.extend(convert(item) for item in step.records)
+            reply = None
+        else:
+            reply = yield step
+        try:
+            step = operation.send(reply)
+        except StopIteration:
+            return out
+
+
+# -- companies ------------------------------------------------------------------------------------------
+
+
+def create_company(name: str, description: str | None = None, tags: Mapping[str, str] | None = None) -> Operation[Company]:
+    body: dict[str, Any] = {"name": check_company_name(name)}
+    if description is not None:
+        body["description"] = _text(description, "description")
+    if tags is not None:
+        body["tags"] = _tags(tags)
+    # Never retried after an unclear failure: a second POST would make a second company.
+    return Company.from_json((yield Send("POST", "/companies", json=body, idempotent=False)))
+
+
+def get_company(company_id: str) -> Operation[Company]:
+    return Company.from_json((yield Send("GET", company_path(company_id))))
+
+
+def list_companies(query: str | None = None, order_by: str | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> Operation[list[Company]]:
+    return (yield from collect(paged("/companies", query, order_by, page_size), Company.from_json))
+
+
+def update_company(
+    company_id: str, name: str | None = None, description: str | None = None, tags: Mapping[str, str] | None = None
+) -> Operation[Company]:
+    """PATCH: only the fields given change."""
+    path = company_path(company_id)
+    body: dict[str, Any] = {}
+    if name is not None:
+        body["name"] = check_company_name(name)
+    if description is not None:
+        body["description"] = _text(description, "description")
+    if tags is not None:
+        body["tags"] = _tags(tags)
+    if not body:
+        raise ValidationError("update_company needs at least one of name=, description= or tags=.")
+    return Company.from_json((yield Send("PATCH", path, json=body)))
+
+
+def replace_company(company_id: str, name: str, description: str | None = None, tags: Mapping[str, str] | None = None) -> Operation[Company]:
+    """PUT: description and tags left out are cleared, as Codat does."""
+    path = company_path(company_id)
+    body: dict[str, Any] = {"name": check_company_name(name)}
+    if description is not None:
+        body["description"] = _text(description, "description")
+    if tags is not None:
+        body["tags"] = _tags(tags)
+    return Company.from_json((yield Send("PUT", path, json=body)))
+
+
+def delete_company(company_id: str) -> Operation[None]:
+    yield Send("DELETE", company_path(company_id), empty=True)
+
+
+# -- connections ----------------------------------------------------------------------------------------
+
+
+def connection_path(company_id: str, connection_id: str) -> str:
+    return f"{company_path(company_id)}/connections/{check_uuid(connection_id, 'connection_id')}"
+
+
+def create_connection(company_id: str, platform_key: str = "mqjo") -> Operation[Connection]:
+    path = f"{company_path(company_id)}/connections"
+    body = {"platformKey": check_platform_key(platform_key)}
+    return Connection.from_json((yield Send("POST", path, json=body, idempotent=False)))
+
+
+def list_connections(
+    company_id: str, query: str | None = None, order_by: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
+) -> Operation[list[Connection]]:
+    path = f"{company_path(company_id)}/connections"
+    return (yield from collect(paged(path, query, order_by, page_size), Connection.from_json))
+
+
+def get_connection(company_id: str, connection_id: str) -> Operation[Connection]:
+    return Connection.from_json((yield Send("GET", connection_path(company_id, connection_id))))
+
+
+def unlink_connection(company_id: str, connection_id: str) -> Operation[Connection]:
+    path = connection_path(company_id, connection_id)
+    return Connection.from_json((yield Send("PATCH", path, json={"status": "Unlinked"})))
+
+
+def delete_connection(company_id: str, connection_id: str) -> Operation[None]:
+    yield Send("DELETE", connection_path(company_id, connection_id), empty=True)
+
+
+# -- integrations and sync settings ----------------------------------------------------------------------
+
+
+def list_integrations(query: str | None = None, order_by: str | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> Operation[list[Integration]]:
+    return (yield from collect(paged("/integrations", query, order_by, page_size), Integration.from_json))
+
+
+def get_integration(platform_key: str) -> Operation[Integration]:
+    return Integration.from_json((yield Send("GET", f"/integrations/{check_platform_key(platform_key)}")))
+
+
+def get_sync_settings(company_id: str | None = None) -> Operation[SyncSettings]:
+    """The company's settings, or the profile's (every company's defaults) when no company is given."""
+    path = "/profile/syncSettings" if company_id is None else f"{company_path(company_id)}/syncSettings"
+    return SyncSettings.from_json((yield Send("GET", path)))
+
+
+def set_sync_settings(
+    settings: SyncSettings | Iterable[SyncSetting | Mapping[str, Any]], company_id: str | None = None, overrides_defaults: bool | None = None
+) -> Operation[None]:
+    """Replace the settings; without a company, the profile's. Codat answers 204."""
+    if company_id is None:
+        path, owner_key = "/profile/syncSettings", "clientId"
+    else:
+        path, owner_key = f"{company_path(company_id)}/syncSettings", "companyId"
+    if isinstance(settings, SyncSettings):
+        body = settings.to_json()
+        items = body.get("settings", [])
+        owner = body.get(owner_key)
+        overrides = body.get("overridesDefaults") if overrides_defaults is None else overrides_defaults
+    else:
+        items = [s.to_json() if isinstance(s, SyncSetting) else dict(s) for s in settings]
+        owner, overrides = None, overrides_defaults
+    for item in items:
+        if not isinstance(item, dict) or "dataType" not in item:
+            raise ValidationError("Each sync setting needs a dataType, fetchOnFirstLink, syncSchedule and syncOrder.")
+        check_data_type(item["dataType"])
+    if owner is None:
+        owner = company_id if company_id is not None else (yield from get_sync_settings()).owner_id
+    body = {owner_key: owner, "settings": items, "overridesDefaults": bool(overrides) if overrides is not None else True}
+    yield Send("POST", path, json=body, empty=True)
+
+
+# -- refresh and pull operations -------------------------------------------------------------------------
+
+
+def refresh_all(company_id: str) -> Operation[None]:
+    """Queue every data type whose setting has fetchOnFirstLink (204; nothing to return)."""
+    yield Send("POST", f"{company_path(company_id)}/data/all", empty=True)
+
+
+def refresh_data_type(company_id: str, data_type: str, connection_id: str | None = None) -> Operation[PullOperation]:
+    path = f"{company_path(company_id)}/data/queue/{quote(check_data_type(data_type), safe='-')}"
+    params = {} if connection_id is None else {"connectionId": check_uuid(connection_id, "connection_id")}
+    # Not retried after an unclear failure: a queued pull would then be refused as already in progress.
+    return PullOperation.from_json((yield Send("POST", path, params, idempotent=False)))
+
+
+def data_status(company_id: str) -> Operation[dict[str, DataStatus]]:
+    body = yield Send("GET", f"{company_path(company_id)}/dataStatus")
+    return {key: DataStatus.from_json(value) for key, value in (body or {}).items()}
+
+
+def list_pull_operations(
+    company_id: str, query: str | None = None, order_by: str | None = None, page_size: int = DEFAULT_PAGE_SIZE
+) -> Operation[list[PullOperation]]:
+    path = f"{company_path(company_id)}/data/history"
+    return (yield from collect(paged(path, query, order_by, page_size), PullOperation.from_json))
+
+
+def get_pull_operation(company_id: str, dataset_id: str) -> Operation[PullOperation]:
+    path = f"{company_path(company_id)}/data/history/{check_uuid(dataset_id, 'dataset_id')}"
+    return PullOperation.from_json((yield Send("GET", path)))
+
+
+# -- helpers ------------------------------------------------------------------------------------------------
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be a string; got {type(value).__name__}.")
+    return value
+
+
+def _tags(tags: Any) -> dict[str, str]:
+    if not isinstance(tags, Mapping):
+        raise ValidationError(f"tags must be a mapping of strings to strings, such as {{'region': 'uk'}}; got {type(tags).__name__}.")
+    if len(tags) > 10:
+        raise ValidationError(f"Codat allows at most 10 tags on a company; got {len(tags)}.")
+    for key, value in tags.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 27:
+            raise ValidationError(f"Each tag name must be a string of 1 to 27 characters; got {key!r}.")
+        if not isinstance(value, str) or len(value) > 100:
+            raise ValidationError(f"Tag {key!r} must have a string value of at most 100 characters.")
+    return dict(tags)

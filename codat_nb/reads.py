@@ -1,0 +1,156 @@
+"""Reading a company's accounting records: the path of each data type, every page in order,
+fetched concurrently when the running client allows, never a page twice."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from .errors import DataChangedError, ValidationError
+from .operations import DEFAULT_PAGE_SIZE, collect, company_path, list_params, results_of
+from .records import Connection
+from .steps import Concurrency, Emit, Gather, Operation, Send
+from .validation import check_data_type, check_positive_int, check_record_id, check_uuid
+
+#: Data types read at /companies/{id}/data/{path}.
+COMPANY_PATHS = {
+    "invoices": "invoices", "bills": "bills", "customers": "customers", "suppliers": "suppliers",
+    "payments": "payments", "billPayments": "billPayments", "creditNotes": "creditNotes", "items": "items",
+    "taxRates": "taxRates", "trackingCategories": "trackingCategories", "journalEntries": "journalEntries",
+    "chartOfAccounts": "accounts", "journals": "journals", "purchaseOrders": "purchaseOrders",
+    "salesOrders": "salesOrders", "billCreditNotes": "billCreditNotes", "itemReceipts": "itemReceipts",
+    "paymentMethods": "paymentMethods", "directCosts": "directCosts", "directIncomes": "directIncomes",
+    "transfers": "transfers", "accountTransactions": "accountTransactions",
+}  # fmt: skip
+CONNECTION_TYPES = ("bankAccounts", "bankTransactions")
+REPORTS = {"balanceSheet": "balance_sheet", "profitAndLoss": "profit_and_loss", "cashFlowStatement": "cash_flow_statement"}
+READABLE = (*COMPANY_PATHS, *CONNECTION_TYPES, "company")
+#: Pages asked for in one go, per request allowed in flight: enough to keep every slot busy
+#: without holding a large collection in memory.
+WINDOW_PER_SLOT = 2
+
+
+def records(
+    company_id: str,
+    data_type: str,
+    query: str | None = None,
+    order_by: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    connection_id: str | None = None,
+    account_id: str | None = None,
+) -> Operation[None]:
+    """Emit every record of ``data_type``, in the order Codat pages them."""
+    base = company_path(company_id)
+    data_type = check_data_type(data_type)
+    params = list_params(query, order_by, page_size)
+    if data_type in REPORTS:
+        raise ValidationError(f"{data_type} is a report, not a list of records: use {REPORTS[data_type]}(company_id, ...).")
+    if data_type == "company":
+        yield Emit([(yield Send("GET", f"{base}/data/info"))])
+        return
+    if data_type in COMPANY_PATHS:
+        yield from pages(f"{base}/data/{COMPANY_PATHS[data_type]}", params)
+        return
+    if data_type not in CONNECTION_TYPES:
+        raise ValidationError(
+            f"codat_nb reads accounting data types ({', '.join(READABLE)}); {data_type} is not one of them yet."
+        )
+    if connection_id is None:
+        connection_id = (yield from accounting_connection(company_id)).id
+    banks = f"{base}/connections/{check_uuid(connection_id, 'connection_id')}/data/bankAccounts"
+    if data_type == "bankAccounts":
+        yield from pages(banks, params)
+        return
+    if account_id is not None:
+        accounts = [check_record_id(account_id, "account_id")]
+    else:
+        accounts = [a["id"] for a in (yield from collect(pages(banks, list_params(None, None, 5000)), dict))]
+    for account in accounts:
+        yield from pages(f"{banks}/{quote(account, safe='')}/bankTransactions", params)
+
+
+def pages(path: str, params: dict[str, Any]) -> Operation[None]:
+    """Page 1, then the rest: by ``_links.next`` one at a time, or planned from ``totalResults``
+    and fetched in parallel windows when the client runs requests concurrently."""
+    concurrency = yield Concurrency()
+    first = yield Send("GET", path, params)
+    yield Emit(results_of(first, path))
+    total, size = first.get("totalResults"), first.get("pageSize") or params["pageSize"]
+    if concurrency <= 1 or not isinstance(total, int) or not isinstance(size, int) or size < 1:
+        following = (first.get("_links") or {}).get("next")
+        while following and following.get("href"):
+            body = yield Send("GET", following["href"])
+            yield Emit(results_of(body, path))
+            following = (body.get("_links") or {}).get("next")
+        return
+    last = math.ceil(total / size)
+    window = max(1, concurrency * WINDOW_PER_SLOT)
+    for start in range(2, last + 1, window):
+        numbers = range(start, min(last, start + window - 1) + 1)
+        bodies = yield Gather(tuple(Send("GET", path, {**params, "page": n}) for n in numbers))
+        for number, body in zip(numbers, bodies):
+            if body.get("totalResults") != total:
+                raise DataChangedError(
+                    f"{path} changed while it was being read (totalResults went from {total} to "
+                    f"{body.get('totalResults')} by page {number}): a sync probably completed; read it again."
+                )
+            yield Emit(results_of(body, path))
+
+
+def get_record(company_id: str, data_type: str, record_id: str, connection_id: str | None = None) -> Operation[dict[str, Any]]:
+    base = company_path(company_id)
+    data_type = check_data_type(data_type)
+    record_id = quote(check_record_id(record_id), safe="")
+    if data_type in COMPANY_PATHS:
+        return (yield Send("GET", f"{base}/data/{COMPANY_PATHS[data_type]}/{record_id}"))
+    if data_type == "bankAccounts":
+        if connection_id is None:
+            connection_id = (yield from accounting_connection(company_id)).id
+        path = f"{base}/connections/{check_uuid(connection_id, 'connection_id')}/data/bankAccounts/{record_id}"
+        return (yield Send("GET", path))
+    raise ValidationError(f"{data_type} records cannot be read one by one; use list_records(company_id, {data_type!r}).")
+
+
+def company_info(company_id: str) -> Operation[dict[str, Any]]:
+    return (yield Send("GET", f"{company_path(company_id)}/data/info"))
+
+
+def financial_report(
+    company_id: str, report: str, period_length: int, periods_to_compare: int, start_month: date | str | None
+) -> Operation[dict[str, Any]]:
+    params: dict[str, Any] = {
+        "periodLength": check_positive_int(period_length, "period_length", 1, 12),
+        "periodsToCompare": check_positive_int(periods_to_compare, "periods_to_compare", 1, 60),
+    }
+    if start_month is not None:
+        params["startMonth"] = _month(start_month)
+    return (yield Send("GET", f"{company_path(company_id)}/data/financials/{report}", params))
+
+
+def accounting_connection(company_id: str) -> Operation[Connection]:
+    """The company's accounting connection (Linked first): bank accounts hang off it."""
+    from .operations import list_connections
+
+    connections = [c for c in (yield from list_connections(company_id)) if c.source_type == "Accounting"]
+    connections.sort(key=lambda c: c.status != "Linked")
+    if not connections:
+        raise ValidationError(
+            f"Company {company_id} has no accounting connection: create one with create_connection(company_id, 'mqjo') "
+            "and link it, or pass connection_id=."
+        )
+    return connections[0]
+
+
+def _month(value: Any) -> str:
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.replace(day=1).isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10]).replace(day=1).isoformat()
+        except ValueError:
+            pass
+    raise ValidationError(f"start_month must be a date or 'YYYY-MM-DD' such as '2025-01-01'; got {value!r}.")

@@ -1,0 +1,97 @@
+"""Turn an HTTP answer into JSON or into the right CodatError, with a message that says what to do next."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from .errors import APIError, AuthError, ConflictError, NotFoundError, RateLimitError, SchemaError, ServerError
+from .retries import parse_retry_after
+
+_HINTS = {
+    401: "Check the API key: set CODAT_API_KEY or pass api_key=... (Codat Portal > Developers > API keys).",
+    403: "The key may be outdated or from another Codat instance: check it in the Codat Portal.",
+    404: "Check the id (list what exists with list_companies() or list_connections(company_id)); "
+    "for a data read, the integration may not support this data type.",
+    409: "The data is not there yet: queue it with refresh_data_type(company_id, data_type) or refresh_all(company_id), "
+    "then wait_for_sync(company_id) before reading.",
+    429: "Too many requests: slow down or wait before trying again (the client retries these unless retries=False).",
+}
+_SERVER_HINT = "Codat could not answer: try again later; quote the correlation id if you contact Codat support."
+
+
+def parse_body(response: httpx.Response, method: str, path: str) -> Any:
+    """The JSON of a 2xx answer (None when empty)."""
+    content = response.content
+    if not content.strip():
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        kind = response.headers.get("content-type", "no content type")
+        raise SchemaError(
+            f"{method} {path} answered {response.status_code} with a body that is not JSON ({kind}); "
+            "check base_url points at the Codat API."
+        ) from None
+
+
+def api_error(response: httpx.Response, method: str, path: str) -> APIError:
+    """The exception for a non-2xx answer, carrying the fields of Codat's ErrorMessage body."""
+    status = response.status_code
+    body: Any = None
+    try:
+        body = json.loads(response.content) if response.content.strip() else None
+    except ValueError:
+        body = None
+    fields = body if isinstance(body, dict) else {}
+    error = str(fields.get("error") or "").strip() or _no_error_text(response)
+    correlation = fields.get("correlationId") or response.headers.get("x-correlation-id")
+    validation = fields.get("validation") if isinstance(fields.get("validation"), dict) else None
+    retry_after = parse_retry_after(response.headers.get("retry-after"))
+    details = [f"{method} {path} -> {status}"]
+    if correlation:
+        details.append(f"correlation id {correlation}")
+    message = f"{error} ({'; '.join(details)})."
+    problems = _validation_lines(validation)
+    if problems:
+        message += " Validation: " + " ".join(problems)
+    hint = _HINTS.get(status) or (_SERVER_HINT if status >= 500 else "")
+    if status == 429 and retry_after is not None:
+        hint = f"Too many requests: Codat asks to wait {retry_after:g} s before trying again."
+    if status == 409 and "/data/" not in path:
+        hint = ""
+    if hint:
+        message += " " + hint
+    kwargs: dict[str, Any] = dict(
+        status=status, error=error, correlation_id=correlation, can_be_retried=fields.get("canBeRetried"),
+        validation=validation, service=fields.get("service"), method=method, path=path, body=body,
+    )  # fmt: skip
+    if status in (401, 403):
+        return AuthError(message, **kwargs)
+    if status == 404:
+        return NotFoundError(message, **kwargs)
+    if status == 409:
+        return ConflictError(message, **kwargs)
+    if status == 429:
+        return RateLimitError(message, retry_after=retry_after, **kwargs)
+    if status >= 500:
+        return ServerError(message, **kwargs)
+    return APIError(message, **kwargs)
+
+
+def _no_error_text(response: httpx.Response) -> str:
+    return f"Codat answered {response.status_code} {response.reason_phrase or ''} without an error message".strip()
+
+
+def _validation_lines(validation: dict[str, Any] | None) -> list[str]:
+    if not validation:
+        return []
+    lines = []
+    for kind in ("errors", "warnings"):
+        for item in validation.get(kind) or []:
+            if isinstance(item, dict) and item.get("message"):
+                where = f"{item['itemId']}: " if item.get("itemId") else ""
+                lines.append(f"{where}{item['message']}")
+    return lines

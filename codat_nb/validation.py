@@ -1,0 +1,116 @@
+"""Checks the client makes before sending anything, so a typo costs no request and says what to fix."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import uuid
+import warnings
+from typing import Any
+
+from .errors import ValidationError
+
+#: Codat's dataType enum (Platform API), in its order.
+DATA_TYPES: tuple[str, ...] = (
+    "accountTransactions", "balanceSheet", "bankAccounts", "bankTransactions", "billCreditNotes", "billPayments",
+    "bills", "cashFlowStatement", "chartOfAccounts", "company", "creditNotes", "customers", "directCosts",
+    "directIncomes", "invoices", "itemReceipts", "items", "journalEntries", "journals", "paymentMethods", "payments",
+    "profitAndLoss", "purchaseOrders", "salesOrders", "suppliers", "taxRates", "trackingCategories", "transfers",
+    "banking-accountBalances", "banking-accounts", "banking-transactionCategories", "banking-transactions",
+    "commerce-companyInfo", "commerce-customers", "commerce-disputes", "commerce-locations", "commerce-orders",
+    "commerce-paymentMethods", "commerce-payments", "commerce-productCategories", "commerce-products",
+    "commerce-taxComponents", "commerce-transactions",
+)  # fmt: skip
+
+MAX_PAGE_SIZE = 5000
+_NAME_ALLOWED = re.compile(r"[A-Za-z0-9\s\-',&@.?!]")
+_PLATFORM_KEY = re.compile(r"^[a-z]{4}$")
+
+
+class CompanyNameWarning(UserWarning):
+    """Codat will strip characters from the company name you sent."""
+
+
+def check_uuid(value: Any, what: str) -> str:
+    """A Codat id (company, connection, pull) as its canonical string; anything else is refused,
+    which also keeps ``../`` and other path tricks out of the URL."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be a UUID string such as 8a210b68-6988-11ed-a1eb-0242ac120002; got {type(value).__name__}.")
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        raise ValidationError(
+            f"{what} must be a UUID such as 8a210b68-6988-11ed-a1eb-0242ac120002; got {_show(value)}."
+        ) from None
+    if str(parsed) != value.lower():
+        raise ValidationError(f"{what} must be a UUID in its usual 8-4-4-4-12 form; got {_show(value)}.")
+    return value.lower()
+
+
+def check_record_id(value: Any, what: str = "record_id") -> str:
+    """Accounting record ids are free-form strings; only what could change the path is refused."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{what} must be a non-empty string such as '8GeHBdBZiZ'; got {_show(value)}.")
+    if value in (".", "..") or any(ch in value for ch in "/\\?#") or any(ord(ch) < 32 for ch in value):
+        raise ValidationError(f"{what} must not contain '/', '\\', '?', '#' or control characters, nor be '.' or '..'; got {_show(value)}.")
+    return value
+
+
+def check_data_type(value: Any, allowed: tuple[str, ...] = DATA_TYPES) -> str:
+    """A data type Codat knows, or an error suggesting the nearest one (``invoice`` -> ``invoices``)."""
+    if isinstance(value, str) and value in allowed:
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(f"data_type must be a string such as 'invoices'; got {type(value).__name__}.")
+    lowered = {name.lower(): name for name in allowed}
+    guess = lowered.get(value.lower()) or next(iter(difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)), None)
+    hint = f" Did you mean {guess!r}?" if guess else f" Known data types: {', '.join(allowed[:12])}, ..."
+    raise ValidationError(f"Unknown data type {_show(value)}.{hint}")
+
+
+def check_platform_key(value: Any) -> str:
+    if isinstance(value, str) and _PLATFORM_KEY.match(value):
+        return value
+    raise ValidationError(
+        f"platform_key must be four lowercase letters such as 'mqjo' (the accounting Sandbox); got {_show(value)}."
+    )
+
+
+def check_page_size(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE_SIZE:
+        raise ValidationError(f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}; got {_show(value)}.")
+    return value
+
+
+def check_positive_int(value: Any, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{what} must be a whole number from {low} to {high}; got {_show(value)}.")
+    return value
+
+
+def check_company_name(name: Any) -> str:
+    """Codat strips characters outside its rule rather than refusing them: warn, naming them,
+    and refuse only a name that would be left empty."""
+    if not isinstance(name, str):
+        raise ValidationError(f"name must be a string; got {type(name).__name__}.")
+    stripped = sorted({ch for ch in name if not _NAME_ALLOWED.match(ch)})
+    kept = "".join(ch for ch in name if _NAME_ALLOWED.match(ch)).strip()
+    if not kept:
+        raise ValidationError(
+            f"The company name {_show(name)} has no allowed characters: use letters, digits, spaces and - ' , & @ . ? !"
+        )
+    if stripped:
+        shown = " ".join(repr(ch) for ch in stripped[:20])
+        warnings.warn(
+            f"Codat will strip {shown} from the company name; it will be saved as {kept!r}.",
+            CompanyNameWarning,
+            stacklevel=3,
+        )
+    return name
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
