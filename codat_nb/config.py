@@ -62,10 +62,14 @@ def check_base_url(url: str) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ConfigError(f"base_url must be a URL such as {CODAT_BASE_URL}; got {url!r}.")
     url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        scheme, host, _ = parts.scheme, parts.hostname, parts.port  # .port raises on a port that is not a number
+    except ValueError:  # "Invalid IPv6 URL" and the like: refuse it the same way
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host or any(ch.isspace() for ch in url):
         raise ConfigError(f"base_url must start with http:// or https:// and name a host, such as {CODAT_BASE_URL}; got {url[:80]!r}.")
-    if parts.query or parts.fragment:
+    if "?" in url or "#" in url:  # even an empty query or fragment would swallow the paths appended to base_url
         raise ConfigError(f"base_url must not carry a query or fragment; got {url[:80]!r}.")
     return url
 

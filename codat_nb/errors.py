@@ -31,6 +31,17 @@ __all__ = [
 class CodatError(Exception):
     """Base of every error codat_nb raises."""
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's default rebuilds with cls(*args), which loses the keyword-only fields of the
+        # subclasses; rebuild from the message and restore the fields, so copy and pickle work.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+def _rebuild(cls: type[CodatError], args: tuple[Any, ...]) -> CodatError:
+    error = cls.__new__(cls, *args)
+    error.args = args  # OSError (SyncTimeoutError's TimeoutError) leaves args to __init__, which is skipped here
+    return error
+
 
 class ConfigError(CodatError):
     """Missing or contradictory settings (no API key for the real API, a bad base URL, ...)."""

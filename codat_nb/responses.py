@@ -82,7 +82,8 @@ def api_error(response: httpx.Response, method: str, path: str) -> APIError:
 
 
 def _no_error_text(response: httpx.Response) -> str:
-    return f"Codat answered {response.status_code} {response.reason_phrase or ''} without an error message".strip()
+    status = f"{response.status_code} {response.reason_phrase or ''}".strip()  # no double space for an unknown status
+    return f"Codat answered {status} without an error message"
 
 
 def _validation_lines(validation: dict[str, Any] | None) -> list[str]:

@@ -39,7 +39,7 @@ class RetryPolicy:
             raise ValidationError(f"max_attempts must be a whole number of at least 1; got {self.max_attempts!r}.")
         for name in ("backoff", "multiplier", "max_backoff", "max_elapsed"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:  # NaN too
                 raise ValidationError(f"{name} must be a number of seconds >= 0; got {value!r}.")
 
     @classmethod

@@ -24,7 +24,7 @@ DATA_TYPES: tuple[str, ...] = (
 
 MAX_PAGE_SIZE = 5000
 _NAME_ALLOWED = re.compile(r"[A-Za-z0-9\s\-',&@.?!]")
-_PLATFORM_KEY = re.compile(r"^[a-z]{4}$")
+_PLATFORM_KEY = re.compile(r"[a-z]{4}")
 
 
 class CompanyNameWarning(UserWarning):
@@ -71,7 +71,7 @@ def check_data_type(value: Any, allowed: tuple[str, ...] = DATA_TYPES) -> str:
 
 
 def check_platform_key(value: Any) -> str:
-    if isinstance(value, str) and _PLATFORM_KEY.match(value):
+    if isinstance(value, str) and _PLATFORM_KEY.fullmatch(value):
         return value
     raise ValidationError(
         f"platform_key must be four lowercase letters such as 'mqjo' (the accounting Sandbox); got {_show(value)}."
