@@ -11,8 +11,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import catalog
-from .http import HTTPError, Response, encode, json_bytes_response, json_response, validation_error
-from .paging import paged_response
+from .http import HTTPError, Response, encode_records, json_bytes_response, json_response, validation_error
+from .paging import paged_rows_response
 from .routing import Call, Router
 
 if TYPE_CHECKING:
@@ -95,8 +95,9 @@ def _data_type(call: Call) -> str:
 
 
 def _list(call: Call, collection: Collection) -> Response:
-    rows = range(collection.size)
-    return paged_response(call.request, rows, collection.schema, collection.queryable, lambda row: encode(collection.record(row)))
+    return paged_rows_response(
+        call.request, collection.size, collection.schema, collection.queryables, lambda rows: encode_records(collection.records(rows))
+    )
 
 
 def _one(collection: Collection, record_id: str) -> Response:
@@ -104,7 +105,7 @@ def _one(collection: Collection, record_id: str) -> Response:
     if row is None:
         shown = record_id if len(record_id) <= 60 else record_id[:57] + "..."
         raise HTTPError(404, f"No {NOUNS[collection.data_type]} was found with ID {shown}", service="PullApi")
-    return json_bytes_response(200, encode(collection.record(row)))
+    return json_bytes_response(200, encode_records([collection.record(row)]))
 
 
 def list_records(call: Call) -> Response:

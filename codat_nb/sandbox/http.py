@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
+try:  # orjson writes the books' records 5-10x faster than json, byte for byte the same (see encode_records)
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - a dependency, but the emulator still works without it
+    _orjson = None
+
 
 @dataclass(frozen=True)
 class Request:
@@ -52,6 +57,21 @@ class Response:
 def encode(payload: Any) -> bytes:
     """Compact UTF-8 JSON, as every answer is written."""
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def encode_records(records: list[Any]) -> bytes:
+    """The items of a JSON array of records, comma-separated, without the brackets.
+
+    Only for records rendered from the books: their values are strings, ints, bools, None and
+    floats that are cents / 100, exchange rates (6 decimals, near 1) or tax percentages. For all
+    of those orjson's output is exactly ``encode``'s. It differs only for non-zero floats smaller
+    than 1e-4 (``1e-05`` against ``0.00001``) and NaN/Infinity (``null``), and refuses integers
+    beyond 64 bits: none of which the books hold (tests/sandbox/books/test_rendering.py checks
+    every record of the sample companies).
+    """
+    if _orjson is None:
+        return b",".join(encode(record) for record in records)
+    return _orjson.dumps(records)[1:-1]
 
 
 def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> Response:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .calendar import add_months, date_of, day_of, local_date, local_datetime, month_start
+import numpy as np
+
+from .calendar import add_months, date_of, day_of, local_date, month_start
+from .ledger_records import LedgerReader
 from .names import PLACES
-from .records import Reader, money
+from .purchase_records import PurchasesReader
+from .records import Rows, amounts, datetime_columns, money
+from .sales_records import SalesReader
 
 #: Bank details of the two bank accounts, by country.
 BANKS = {
@@ -15,7 +20,10 @@ BANKS = {
 }
 
 
-class MasterReader(Reader):
+class MasterReader(SalesReader, PurchasesReader, LedgerReader):
+    """Every record type the Sandbox serves. The master data (a few hundred rows at most) is
+    rendered a record at a time; the documents and the ledger a page at a time."""
+
     def customer(self, row: int, full: bool = True) -> dict[str, Any]:
         party = self.books.customers[row]
         record: dict[str, Any] = {
@@ -173,26 +181,36 @@ class MasterReader(Reader):
     def bank_transaction_rows(self, bank_row: int) -> tuple[Any, Any]:
         return self.snap.bank_rows(self.bank_account_rows()[bank_row])
 
-    def bank_transaction(self, bank_row: int, position: int, posts: Any, running: Any) -> dict[str, Any]:
-        """One movement on a bank account; ids are per posting so they are stable across syncs."""
+    def bank_transactions(self, bank_row: int, positions: Rows, posts: np.ndarray, running: np.ndarray) -> list[dict[str, Any]]:
+        """Movements on a bank account; ids are per posting so they are stable across syncs."""
         led = self.books.ledger
-        post = int(posts[position])
-        entry = int(led.entry_start.searchsorted(post, side="right")) - 1
-        amount = int(led.post_amount[post])
-        kind_text = self._entry_description(int(led.entry_kind[entry]), int(led.entry_source[entry]))
-        day = int(led.entry_day[entry])
-        record = {
-            "id": self.id("bankTransactions", post),
-            "accountId": self.id("bankAccounts", bank_row),
-            "clearedOnDate": local_datetime(day, int(led.entry_seconds[entry])),
-            "description": kind_text,
-            "reconciled": day <= self.snap.day - 7,
-            "amount": money(amount),
-            "balance": money(running[position]),
-            "transactionType": _transaction_type(kind_text, amount),
-        }
-        record.update({k: v for k, v in self.common(day, int(led.entry_seconds[entry])).items() if k != "metadata"})
-        return record
+        at = np.asarray(positions, dtype=np.int64).reshape(-1)
+        post = posts[at]
+        entry = led.entry_start.searchsorted(post, side="right") - 1
+        day = led.entry_day[entry]
+        (when,) = datetime_columns((day, led.entry_seconds[entry]))
+        descriptions = self.entry_descriptions(led.entry_kind[entry], led.entry_source[entry])
+        keys, stamps = self.ids("bankTransactions", post), self.stamps(day)
+        account_id = self.id("bankAccounts", bank_row)
+        cleared = self.snap.day - 7
+        columns = zip(led.post_amount[post].tolist(), amounts(running[at]), day.tolist(), descriptions)
+        records = []
+        for i, (amount, balance, entry_day, description) in enumerate(columns):
+            records.append(
+                {
+                    "id": keys[i],
+                    "accountId": account_id,
+                    "clearedOnDate": when[i],
+                    "description": description,
+                    "reconciled": entry_day <= cleared,
+                    "amount": amount / 100,
+                    "balance": balance,
+                    "transactionType": _transaction_type(description, amount),
+                    "modifiedDate": stamps[i],
+                    "sourceModifiedDate": when[i],
+                }
+            )
+        return records
 
     # -- the company ---------------------------------------------------------------------------------
 
