@@ -292,7 +292,7 @@ class AsyncClient(_BaseClient):
         super().__init__(api_key, base_url, **kwargs)
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         self._http = httpx.AsyncClient(transport=self._transport, timeout=self.timeout, limits=limits, follow_redirects=False)  # type: ignore[arg-type]
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -312,9 +312,10 @@ class AsyncClient(_BaseClient):
         await asyncio.sleep(seconds)
 
     async def _send(self, send: Send) -> Any:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.concurrency)
-        async with self._slots:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:  # a semaphore belongs to one event loop
+            self._slots = (loop, asyncio.Semaphore(self.concurrency))
+        async with self._slots[1]:
             request = self._build(self._http, send)
             started, attempt = self._now(), 0
             while True:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 #: Headers a reader needs to repeat the call; the client's own (user agent, accept-encoding...) are noise.
 _SHOWN_HEADERS = ("content-type", "accept")
 #: The key never appears: curl reads it from the environment, as Codat's docs tell you to keep it.
-AUTH_FROM_ENV = '"Authorization: Basic $(printf %s "$CODAT_API_KEY" | base64)"'
+AUTH_FROM_ENV = '"Authorization: Basic $(printf %s "$CODAT_API_KEY" | base64 | tr -d \'\\n\')"'
 
 
 @dataclass(frozen=True)
@@ -28,5 +28,5 @@ def to_curl(request: RecordedRequest) -> str:
         if name.lower() in _SHOWN_HEADERS:
             lines.append("-H " + shlex.quote(f"{name}: {value}"))
     if request.body:
-        lines.append("-d " + shlex.quote(request.body.decode("utf-8", "replace")))
+        lines.append("--data-raw " + shlex.quote(request.body.decode("utf-8", "replace")))
     return " \\\n  ".join(lines)

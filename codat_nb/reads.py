@@ -27,9 +27,10 @@ COMPANY_PATHS = {
 CONNECTION_TYPES = ("bankAccounts", "bankTransactions")
 REPORTS = {"balanceSheet": "balance_sheet", "profitAndLoss": "profit_and_loss", "cashFlowStatement": "cash_flow_statement"}
 READABLE = (*COMPANY_PATHS, *CONNECTION_TYPES, "company")
-#: Pages asked for in one go, per request allowed in flight: enough to keep every slot busy
-#: without holding a large collection in memory.
-WINDOW_PER_SLOT = 2
+#: Pages asked for in one go, per request allowed in flight. Within a window requests slide
+#: (a slot frees, the next page starts); between windows the reader waits for the slowest page,
+#: so a wide window keeps the slots busy while still bounding what an iterator holds in memory.
+WINDOW_PER_SLOT = 8
 
 
 def records(
