@@ -35,12 +35,10 @@ import json
 import math
 import os
 import platform
-import queue
 import signal
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -51,6 +49,8 @@ import httpx
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+from _served import read_ready_url  # noqa: E402
 
 API_KEY = "bench-key"
 AUTH_HEADER = "Basic " + base64.b64encode(API_KEY.encode()).decode()
@@ -106,27 +106,9 @@ class Emulator:
 
     def __enter__(self) -> Emulator:
         self.proc = subprocess.Popen(self.command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-        lines: queue.Queue[str | None] = queue.Queue()
-
-        def drain() -> None:  # keep reading so the server never blocks on a full pipe
-            assert self.proc is not None and self.proc.stdout is not None
-            for line in self.proc.stdout:
-                self.output.append(line.rstrip())
-                lines.put(line)
-            lines.put(None)
-
-        threading.Thread(target=drain, daemon=True).start()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            except queue.Empty:
-                break
-            if line is None:
-                break
-            if "ready at http://" in line:
-                self.url = "http://" + line.split("ready at http://", 1)[1].split()[0]
-                return self
+        self.url = read_ready_url(self.proc, self.output)
+        if self.url is not None:
+            return self
         self.__exit__()
         raise RuntimeError(f"the emulator did not start ({' '.join(self.command)}):\n" + "\n".join(self.output[-20:]))
 
