@@ -7,6 +7,7 @@ import asyncio
 import functools
 import logging
 import time
+from collections import deque
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import httpx
@@ -15,9 +16,10 @@ from . import operations, reads, syncing
 from .config import CODAT_BASE_URL, EnvSettings, Secret, check_base_url
 from .curl import RecordedRequest, to_curl
 from .errors import CodatError, ConfigError, TransportError
+from .gc_pause import keeping_pages
 from .responses import api_error, parse_body
 from .retries import RetryPolicy, as_policy, parse_retry_after
-from .steps import Concurrency, Emit, Gather, Now, Operation, Send, Sleep
+from .steps import Concurrency, Emit, Gather, Now, Operation, Prefetch, Send, Sleep, Take
 from .validation import check_positive_int
 
 log = logging.getLogger("codat_nb.client")
@@ -235,6 +237,7 @@ class Client(_BaseClient):
 
     def _steps(self, operation: Operation[Any], step: Any) -> Iterator[list[Any]]:
         """Carry out steps, yielding what the operation emits; returns the operation's result."""
+        prefetched: deque[Send] = deque()
         while True:
             reply = None
             if isinstance(step, Emit):
@@ -243,6 +246,10 @@ class Client(_BaseClient):
                 reply = self._send(step)
             elif isinstance(step, Gather):
                 reply = [self._send(send) for send in step.sends]
+            elif isinstance(step, Prefetch):
+                prefetched.extend(step.sends)  # one request at a time: each is sent when taken
+            elif isinstance(step, Take):
+                reply = self._send(prefetched.popleft())
             elif isinstance(step, Sleep):
                 self._sleep(step.seconds)
             elif isinstance(step, Now):
@@ -268,12 +275,20 @@ class Client(_BaseClient):
         Keyword arguments: query, order_by, page_size (1-5000), connection_id and account_id
         (bank accounts and transactions hang off the accounting connection).
         """
-        steps = self._steps(*_primed(reads.records(company_id, data_type, **kwargs), self._key))
-        return (record for page in steps for record in page)
+        return (record for page in self._pages(company_id, data_type, **kwargs) for record in page)
+
+    def _pages(self, company_id: str, data_type: str, **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
+        return self._steps(*_primed(reads.records(company_id, data_type, **kwargs), self._key))
 
     def list_records(self, company_id: str, data_type: str, **kwargs: Any) -> list[dict[str, Any]]:
         """:meth:`iter_records` as a list."""
-        return list(self.iter_records(company_id, data_type, **kwargs))
+        records: list[dict[str, Any]] = []
+        pages = self._pages(company_id, data_type, **kwargs)
+        with keeping_pages() as kept:
+            for page in pages:
+                records.extend(page)
+                kept()
+        return records
 
     def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's balance sheet: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
@@ -343,9 +358,13 @@ class AsyncClient(_BaseClient):
             raise failed.exceptions[0] from None
         return [task.result() for task in tasks]
 
-    async def _do(self, step: Any) -> Any:
+    async def _do(self, step: Any, prefetcher: _Prefetcher) -> Any:
         if isinstance(step, Send):
             return await self._send(step)
+        if isinstance(step, Take):
+            return await prefetcher.take()
+        if isinstance(step, Prefetch):
+            return prefetcher.add(step)
         if isinstance(step, Gather):
             return await self._gather(step.sends)
         if isinstance(step, Sleep):
@@ -358,37 +377,63 @@ class AsyncClient(_BaseClient):
 
     async def _run(self, operation: Operation[Any]) -> Any:
         operation, step = _primed(operation, self._key)
-        while True:
-            reply = await self._do(step)
-            try:
-                step = operation.send(reply)
-            except StopIteration as stop:
-                return stop.value
+        prefetcher = _Prefetcher(self._send)
+        try:
+            while True:
+                reply = await self._do(step, prefetcher)
+                try:
+                    step = operation.send(reply)
+                except StopIteration as stop:
+                    return stop.value
+        finally:
+            await prefetcher.cancel()
 
     def iter_records(self, company_id: str, data_type: str, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
         """Every record of a data type, in Codat's order; pages are planned from ``totalResults`` and
-        fetched concurrently a window at a time. Keyword arguments as for :meth:`Client.iter_records`."""
-        operation, step = _primed(reads.records(company_id, data_type, **kwargs), self._key)
+        fetched concurrently, a bounded number ahead of the caller (a sliding window). Keyword
+        arguments as for :meth:`Client.iter_records`."""
+        pages = self._pages(company_id, data_type, **kwargs)
 
         async def stream() -> AsyncIterator[dict[str, Any]]:
-            current = step
-            while True:
-                reply = None
-                if isinstance(current, Emit):
-                    for record in current.records:
+            try:
+                async for page in pages:
+                    for record in page:
                         yield record
-                else:
-                    reply = await self._do(current)
-                try:
-                    current = operation.send(reply)
-                except StopIteration:
-                    return
+            finally:  # the caller stopped early: stop the prefetched pages now, not at garbage collection
+                await pages.aclose()
+
+        return stream()
+
+    def _pages(self, company_id: str, data_type: str, **kwargs: Any) -> AsyncIterator[list[dict[str, Any]]]:
+        operation, step = _primed(reads.records(company_id, data_type, **kwargs), self._key)
+
+        async def stream() -> AsyncIterator[list[dict[str, Any]]]:
+            current, prefetcher = step, _Prefetcher(self._send)
+            try:
+                while True:
+                    reply = None
+                    if isinstance(current, Emit):
+                        yield current.records
+                    else:
+                        reply = await self._do(current, prefetcher)
+                    try:
+                        current = operation.send(reply)
+                    except StopIteration:
+                        return
+            finally:  # an error, or the caller stopped early: nothing keeps running
+                await prefetcher.cancel()
 
         return stream()
 
     async def list_records(self, company_id: str, data_type: str, **kwargs: Any) -> list[dict[str, Any]]:
         """:meth:`iter_records` as a list."""
-        return [record async for record in self.iter_records(company_id, data_type, **kwargs)]
+        records: list[dict[str, Any]] = []
+        pages = self._pages(company_id, data_type, **kwargs)
+        with keeping_pages() as kept:
+            async for page in pages:
+                records.extend(page)
+                kept()
+        return records
 
     async def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's balance sheet: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
@@ -397,6 +442,40 @@ class AsyncClient(_BaseClient):
     async def profit_and_loss(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's profit and loss: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
         return await self._run(reads.financial_report(company_id, "profitAndLoss", period_length, periods_to_compare, start_month))
+
+
+class _Prefetcher:
+    """AsyncClient's side of Prefetch/Take: calls started early, handed back in order."""
+
+    def __init__(self, send: Callable[[Send], Any]) -> None:
+        self._send = send
+        self._waiting: deque[Send] = deque()
+        self._started: deque[asyncio.Task[Any]] = deque()
+        self._ahead = 1
+
+    def add(self, step: Prefetch) -> None:
+        self._waiting.extend(step.sends)
+        self._ahead = max(1, step.ahead)
+        self._start()
+
+    def _start(self) -> None:
+        # Tasks wait on the client's semaphore, so at most `concurrency` are in flight; the rest
+        # of the `ahead` started-but-not-taken calls are ready and waiting to be taken.
+        while self._waiting and len(self._started) < self._ahead:
+            self._started.append(asyncio.ensure_future(self._send(self._waiting.popleft())))
+
+    async def take(self) -> Any:
+        task = self._started.popleft()
+        self._start()
+        return await task
+
+    async def cancel(self) -> None:
+        self._waiting.clear()
+        started, self._started = list(self._started), deque()
+        for task in started:
+            task.cancel()
+        if started:  # collect them, so no "exception was never retrieved" warnings
+            await asyncio.gather(*started, return_exceptions=True)
 
 
 for _name, _operation in OPERATIONS.items():

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from .errors import DataChangedError, ValidationError
 from .operations import DEFAULT_PAGE_SIZE, collect, company_path, list_params, results_of
 from .records import Connection
-from .steps import Concurrency, Emit, Gather, Operation, Send
+from .steps import Concurrency, Emit, Operation, Prefetch, Send, Take
 from .validation import check_data_type, check_positive_int, check_record_id, check_uuid
 
 #: Data types read at /companies/{id}/data/{path}.
@@ -27,10 +27,9 @@ COMPANY_PATHS = {
 CONNECTION_TYPES = ("bankAccounts", "bankTransactions")
 REPORTS = {"balanceSheet": "balance_sheet", "profitAndLoss": "profit_and_loss", "cashFlowStatement": "cash_flow_statement"}
 READABLE = (*COMPANY_PATHS, *CONNECTION_TYPES, "company")
-#: Pages asked for in one go, per request allowed in flight. Within a window requests slide
-#: (a slot frees, the next page starts); between windows the reader waits for the slowest page,
-#: so a wide window keeps the slots busy while still bounding what an iterator holds in memory.
-WINDOW_PER_SLOT = 8
+#: Pages started but not yet handed to the caller, per request allowed in flight: enough that a
+#: slow page does not leave the other slots idle, few enough to bound what an iterator holds.
+PAGES_AHEAD_PER_SLOT = 8
 
 
 def records(
@@ -74,7 +73,7 @@ def records(
 
 def pages(path: str, params: dict[str, Any]) -> Operation[None]:
     """Page 1, then the rest: by ``_links.next`` one at a time, or planned from ``totalResults``
-    and fetched in parallel windows when the client runs requests concurrently."""
+    and prefetched (a sliding window, consumed in order) when the client runs requests concurrently."""
     concurrency = yield Concurrency()
     first = yield Send("GET", path, params)
     yield Emit(results_of(first, path))
@@ -87,17 +86,16 @@ def pages(path: str, params: dict[str, Any]) -> Operation[None]:
             following = (body.get("_links") or {}).get("next")
         return
     last = math.ceil(total / size)
-    window = max(1, concurrency * WINDOW_PER_SLOT)
-    for start in range(2, last + 1, window):
-        numbers = range(start, min(last, start + window - 1) + 1)
-        bodies = yield Gather(tuple(Send("GET", path, {**params, "page": n}) for n in numbers))
-        for number, body in zip(numbers, bodies):
-            if body.get("totalResults") != total:
-                raise DataChangedError(
-                    f"{path} changed while it was being read (totalResults went from {total} to "
-                    f"{body.get('totalResults')} by page {number}): a sync probably completed; read it again."
-                )
-            yield Emit(results_of(body, path))
+    numbers = range(2, last + 1)
+    yield Prefetch(tuple(Send("GET", path, {**params, "page": n}) for n in numbers), concurrency * PAGES_AHEAD_PER_SLOT)
+    for number in numbers:
+        body = yield Take()
+        if body.get("totalResults") != total:
+            raise DataChangedError(
+                f"{path} changed while it was being read (totalResults went from {total} to "
+                f"{body.get('totalResults')} by page {number}): a sync probably completed; read it again."
+            )
+        yield Emit(results_of(body, path))
 
 
 def get_record(company_id: str, data_type: str, record_id: str, connection_id: str | None = None) -> Operation[dict[str, Any]]:

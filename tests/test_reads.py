@@ -134,3 +134,128 @@ def test_the_blocking_client_follows_links(synced: tuple[Sandbox, str]) -> None:
         records = list(client.iter_records(company_id, "invoices", page_size=500))
         assert len(records) == 1234 and client.requests_sent - before == 3
         assert isinstance(client, Client)
+
+
+# -- the sliding window, against canned pages ------------------------------------------------------------
+
+COMPANY = "5d1b2f1e-8a51-4f4e-9f7c-3a1f0c2b9e11"
+
+
+class CannedPages(httpx.AsyncBaseTransport):
+    """``total`` invoices in pages of ``size``; the pages in ``held`` wait until released."""
+
+    def __init__(self, total: int, size: int, held: set[int] = frozenset()) -> None:
+        self.total, self.size = total, size
+        self.release = {page: asyncio.Event() for page in held}
+        self.started: list[int] = []
+        self.finished: list[int] = []
+        self.cancelled: list[int] = []
+        self.in_flight = self.peak = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        self.started.append(page)
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            if page in self.release:
+                await self.release[page].wait()
+            else:
+                await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            self.cancelled.append(page)
+            raise
+        finally:
+            self.in_flight -= 1
+        self.finished.append(page)
+        first = (page - 1) * self.size
+        results = [{"id": f"inv-{n}"} for n in range(first, min(self.total, first + self.size))]
+        body = {"results": results, "pageNumber": page, "pageSize": self.size, "totalResults": self.total, "_links": {}}
+        return httpx.Response(200, json=body, request=request)
+
+
+async def settle() -> None:
+    """Let every task that can make progress do so."""
+    for _ in range(500):
+        await asyncio.sleep(0)
+
+
+def canned_client(transport: CannedPages, concurrency: int) -> AsyncClient:
+    return AsyncClient("test-key", "http://codat.test", transport=transport, concurrency=concurrency, retries=False)
+
+
+def test_a_slow_page_holds_up_only_its_turn_not_the_slots() -> None:
+    """Page 40 is slow: the reader still hands back pages 2..39 and keeps `ahead` pages started
+    beyond what it handed back, and every other slot stays busy, rather than waiting at a
+    window boundary for the slowest page."""
+    from codat_nb.reads import PAGES_AHEAD_PER_SLOT
+
+    transport = CannedPages(total=100 * 10, size=10, held={40})
+    concurrency = 3
+    ahead = concurrency * PAGES_AHEAD_PER_SLOT
+
+    async def run() -> tuple[list[str], list[int]]:
+        seen: list[str] = []
+        async with canned_client(transport, concurrency) as client:
+            reading = asyncio.ensure_future(_collect(client.iter_records(COMPANY, "invoices", page_size=10), seen))
+            await settle()
+            started_while_held = sorted(transport.started)
+            assert len(seen) == 39 * 10, "pages before the slow one were handed back"
+            transport.release[40].set()
+            await reading
+        return seen, started_while_held
+
+    seen, started_while_held = asyncio.run(run())
+    assert seen == [f"inv-{n}" for n in range(1000)]
+    # Pages 2..39 were taken; page 40 is awaited and the `ahead` pages after it are started, no more.
+    assert started_while_held == list(range(1, 40 + ahead + 1))
+    assert transport.peak <= concurrency
+    assert sorted(transport.started) == list(range(1, 101)), "every page exactly once"
+
+
+async def _collect(records: Any, into: list[str]) -> None:
+    async for record in records:
+        into.append(record["id"])
+
+
+def test_stopping_early_cancels_the_prefetched_pages() -> None:
+    transport = CannedPages(total=100 * 10, size=10, held={5})
+
+    async def run() -> None:
+        async with canned_client(transport, concurrency=4) as client:
+            records = client.iter_records(COMPANY, "invoices", page_size=10)
+            first = [await records.__anext__() for _ in range(15)]
+            assert first[-1]["id"] == "inv-14"
+            await settle()
+            assert transport.in_flight > 0
+            await records.aclose()
+            assert transport.in_flight == 0, "prefetched requests outlived the iterator"
+            started = len(transport.started)
+            await settle()
+            assert len(transport.started) == started, "pages were requested after the iterator was closed"
+
+    asyncio.run(run())
+    assert transport.cancelled, "the held page was cancelled, not left waiting"
+
+
+def test_a_failed_prefetched_page_leaves_no_stray_tasks_or_warnings(recwarn: pytest.WarningsRecorder) -> None:
+    class Failing(CannedPages):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.params.get("page") in {"3", "4", "6"}:
+                await asyncio.sleep(0)
+                return httpx.Response(503, json={"statusCode": 503, "error": "Busy."}, request=request)
+            return await super().handle_async_request(request)
+
+    transport = Failing(total=50 * 10, size=10)
+    from codat_nb import ServerError
+
+    async def run() -> None:
+        async with canned_client(transport, concurrency=5) as client:
+            with pytest.raises(ServerError, match="Busy"):
+                await client.list_records(COMPANY, "invoices", page_size=10)
+            await settle()
+            assert transport.in_flight == 0
+            assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+
+    asyncio.run(run())
+    assert not [w for w in recwarn if "never retrieved" in str(w.message)]
