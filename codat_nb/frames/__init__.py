@@ -1,0 +1,125 @@
+"""Codat results as tidy pandas DataFrames, in one call. Pure: no I/O.
+
+``frame(data_type, records)`` gives the main frame: one row per record, references flattened
+(``customer_id``, ``customer_name``), dtypes that fit (UTC timestamps, naive local dates, float
+amounts, ordered categorical statuses, nullable integers and booleans). ``tables(data_type, records)``
+adds the child frames (line items, payment allocations, addresses, ...) keyed by the parent's id,
+so nothing nested is lost. Reports (balance sheet, profit and loss) become long frames.
+
+``records`` is what the client returns: Codat's JSON dicts, or codat_nb's typed results (Company,
+PullOperation, DataStatus, ...), a ``data_status`` mapping or ``SyncSettings``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+
+from ..errors import SchemaError
+from ..validation import check_data_type
+from . import accounting, platform
+from ._engine import Table, build
+from .reports import balance_sheet_frame, profit_and_loss_frame
+
+TABLES: dict[str, Table] = {**accounting.TABLES, **platform.TABLES}
+REPORTS = {"balanceSheet": balance_sheet_frame, "profitAndLoss": profit_and_loss_frame}
+#: Everything ``frame`` and ``tables`` accept as ``data_type``.
+KINDS = (*TABLES, *REPORTS)
+
+
+def tables(data_type: str, records: Any) -> dict[str, pd.DataFrame]:
+    """The main frame (first) and every child frame, keyed ``"invoices"``, ``"invoices.line_items"``, ..."""
+    if isinstance(data_type, str) and data_type in REPORTS:
+        report = REPORTS[data_type](records)
+        return {_snake_name(data_type): report}
+    return build(_table(data_type), _raw(records, data_type))
+
+
+def frame(data_type: str, records: Any) -> pd.DataFrame:
+    """Just the main frame of :func:`tables`."""
+    if isinstance(data_type, str) and data_type in REPORTS:
+        return REPORTS[data_type](records)
+    spec = _table(data_type)
+    return build(Table(spec.name, spec.columns, (), ignored=spec.known), _raw(records, data_type))[spec.name]
+
+
+def _table(data_type: str) -> Table:
+    return TABLES[check_data_type(data_type, KINDS)]
+
+
+def _snake_name(data_type: str) -> str:
+    return TABLES[data_type].name if data_type in TABLES else {"balanceSheet": "balance_sheet", "profitAndLoss": "profit_and_loss"}[data_type]
+
+
+def _raw(records: Any, data_type: str) -> list[dict[str, Any]]:
+    """Codat JSON dicts from whatever the client returned."""
+    if hasattr(records, "settings") and not isinstance(records, Mapping):  # SyncSettings
+        records = records.settings
+    if isinstance(records, Mapping):
+        if "results" in records and isinstance(records["results"], list):  # one page of Codat's JSON
+            records = records["results"]
+        elif data_type == "company" or "id" in records:
+            records = [records]
+        else:  # data_status's {dataType: DataStatus}
+            records = list(records.values())
+    if isinstance(records, (str, bytes)) or not isinstance(records, Iterable):
+        raise SchemaError(f"Expected a list of {data_type} records (as the client returns them), got {type(records).__name__}.")
+    return [_plain(getattr(r, "raw", r)) for r in records]
+
+
+def _plain(value: Any) -> Any:
+    """Typed records keep their JSON read-only (mappingproxy); frames read plain dicts and lists."""
+    if value.__class__ is dict:
+        return value
+    if isinstance(value, Mapping):
+        return {k: _plain_nested(v) for k, v in value.items()}
+    return value
+
+
+def _plain_nested(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain_nested(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain_nested(v) for v in value]
+    return value
+
+
+def _named(data_type: str):  # -> Callable[[Any], pd.DataFrame]
+    def main_frame(records: Any) -> pd.DataFrame:
+        return frame(data_type, records)
+
+    main_frame.__name__ = f"{TABLES[data_type].name}_frame"
+    main_frame.__doc__ = f"Codat's {data_type} as a DataFrame, one row per record (see :func:`frame`)."
+    return main_frame
+
+
+companies_frame = _named("companies")
+connections_frame = _named("connections")
+integrations_frame = _named("integrations")
+pull_operations_frame = _named("pullOperations")
+data_status_frame = _named("dataStatus")
+sync_settings_frame = _named("syncSettings")
+invoices_frame = _named("invoices")
+credit_notes_frame = _named("creditNotes")
+bills_frame = _named("bills")
+customers_frame = _named("customers")
+suppliers_frame = _named("suppliers")
+payments_frame = _named("payments")
+bill_payments_frame = _named("billPayments")
+items_frame = _named("items")
+tax_rates_frame = _named("taxRates")
+tracking_categories_frame = _named("trackingCategories")
+journal_entries_frame = _named("journalEntries")
+chart_of_accounts_frame = _named("chartOfAccounts")
+bank_accounts_frame = _named("bankAccounts")
+bank_transactions_frame = _named("bankTransactions")
+company_info_frame = _named("company")
+
+__all__ = [
+    "KINDS", "balance_sheet_frame", "bank_accounts_frame", "bank_transactions_frame", "bill_payments_frame", "bills_frame",
+    "chart_of_accounts_frame", "companies_frame", "company_info_frame", "connections_frame", "credit_notes_frame",
+    "customers_frame", "data_status_frame", "frame", "integrations_frame", "invoices_frame", "items_frame",
+    "journal_entries_frame", "payments_frame", "profit_and_loss_frame", "pull_operations_frame", "suppliers_frame",
+    "sync_settings_frame", "tables", "tax_rates_frame", "tracking_categories_frame",
+]  # fmt: skip
