@@ -290,6 +290,18 @@ class Client(_BaseClient):
                 kept()
         return records
 
+    def read_frame(self, company_id: str, data_type: str, **kwargs: Any) -> Any:
+        """Every record of a data type as one tidy DataFrame (:func:`codat_nb.frames.frame`)."""
+        from . import frames
+
+        return frames.frame(data_type, self.list_records(company_id, data_type, **kwargs))
+
+    def read_tables(self, company_id: str, data_type: str, **kwargs: Any) -> dict[str, Any]:
+        """The data type's frame and its child frames (line items, ...): :func:`codat_nb.frames.tables`."""
+        from . import frames
+
+        return frames.tables(data_type, self.list_records(company_id, data_type, **kwargs))
+
     def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's balance sheet: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
         return self._run(reads.financial_report(company_id, "balanceSheet", period_length, periods_to_compare, start_month))
@@ -434,6 +446,18 @@ class AsyncClient(_BaseClient):
                 records.extend(page)
                 kept()
         return records
+
+    async def read_frame(self, company_id: str, data_type: str, **kwargs: Any) -> Any:
+        """Every record of a data type as one tidy DataFrame (:func:`codat_nb.frames.frame`)."""
+        from . import frames
+
+        return frames.frame(data_type, await self.list_records(company_id, data_type, **kwargs))
+
+    async def read_tables(self, company_id: str, data_type: str, **kwargs: Any) -> dict[str, Any]:
+        """The data type's frame and its child frames (line items, ...): :func:`codat_nb.frames.tables`."""
+        from . import frames
+
+        return frames.tables(data_type, await self.list_records(company_id, data_type, **kwargs))
 
     async def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's balance sheet: ``periods_to_compare`` periods of ``period_length`` months, latest first."""

@@ -259,3 +259,27 @@ def test_a_failed_prefetched_page_leaves_no_stray_tasks_or_warnings(recwarn: pyt
 
     asyncio.run(run())
     assert not [w for w in recwarn if "never retrieved" in str(w.message)]
+
+
+def test_read_frame_and_read_tables__the_same_from_both_clients(synced: tuple[Sandbox, str]) -> None:
+    import pandas.testing as pdt
+
+    from codat_nb import frames
+
+    sandbox, company_id = synced
+    with sandbox.client() as client:
+        records = client.list_records(company_id, "invoices", page_size=500)
+        blocking = client.read_frame(company_id, "invoices", page_size=500)
+        blocking_tables = client.read_tables(company_id, "invoices", page_size=500)
+
+    async def run() -> tuple[Any, Any]:
+        async with sandbox.async_client(concurrency=4) as client:
+            return await client.read_frame(company_id, "invoices", page_size=100), await client.read_tables(company_id, "invoices")
+
+    concurrent, concurrent_tables = asyncio.run(run())
+    pdt.assert_frame_equal(blocking, frames.frame("invoices", records))
+    pdt.assert_frame_equal(concurrent, blocking)
+    assert list(blocking_tables) == list(concurrent_tables)
+    for name in blocking_tables:
+        pdt.assert_frame_equal(concurrent_tables[name], blocking_tables[name])
+    assert len(blocking) == 1234 and len(blocking_tables["invoices.line_items"]) > 1234
