@@ -1,9 +1,10 @@
-"""``codat-nb sandbox serve``: a real uvicorn process, its URL, clean stops, and --state persistence."""
+"""``codat-nb sandbox serve`` (a real uvicorn process, its URL, clean stops, --state persistence) and ``codat-nb export``."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import signal
 import subprocess
@@ -136,3 +137,151 @@ def test_serve__bad_arguments_say_what_to_fix(args: list[str], message: str, cap
 def test_parser__documents_every_issue_option() -> None:
     help_text = build_parser()._subparsers._group_actions[0].choices["sandbox"].format_help()  # type: ignore[union-attr]
     assert "serve" in help_text
+
+
+# -- codat-nb export ------------------------------------------------------------------------------------------------------
+
+EXPORT_KEY = "export-secret-key-123"
+UNKNOWN_COMPANY = "8a210b68-6988-11ed-a1eb-0242ac120002"
+
+
+def _run_export(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CODAT_")}
+    return subprocess.run(
+        [sys.executable, "-m", "codat_nb", "export", *args], capture_output=True, text=True, env={**clean, **env}, timeout=180
+    )
+
+
+def _sandbox_state(path: Path) -> list[str]:
+    """A state file holding two linked, synced companies, written as a notebook would (manual clock)."""
+    from codat_nb import Sandbox
+
+    with Sandbox(seed=0, manual_clock=True, state_path=path) as sandbox, sandbox.client() as client:
+        ids = []
+        for name, books in (("Alpha Ltd", {}), ("Bravo Inc", {"dataset": "us-retailer", "invoices": 80})):
+            company = client.create_company(name)
+            connection = client.create_connection(company.id, "mqjo")
+            sandbox.authorize(company.id, connection.id, **books)
+            client.wait_for_sync(company.id, timeout=100_000)
+            ids.append(company.id)
+    return ids
+
+
+def _invoice_counts(glob: str, reader: str = "read_parquet") -> dict[str, int]:
+    import duckdb
+
+    return dict(duckdb.sql(f"SELECT company_id, count(*) FROM {reader}('{glob}', hive_partitioning = true) GROUP BY ALL").fetchall())
+
+
+def test_export__from_a_sandbox_state_file(tmp_path: Path) -> None:
+    from codat_nb import Sandbox
+
+    state = tmp_path / "sandbox.sqlite"
+    ids = _sandbox_state(state)
+    out = tmp_path / "exports"
+    done = _run_export("--company", ids[0], "--company", ids[1], "--out", str(out), "--sandbox-state", str(state))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "" and "Exported Alpha Ltd" in done.stdout and "Exported Bravo Inc" in done.stdout
+    assert re.search(r"\n  invoices__line_items +\d", done.stdout)
+
+    with Sandbox(seed=0, manual_clock=True, state_path=state) as sandbox, sandbox.client() as client:
+        expected = {cid: len(client.list_records(cid, "invoices")) for cid in ids}
+    assert _invoice_counts(f"{out}/invoices/*/*.parquet") == expected
+
+    again = _run_export("--company", ids[1], "--data-type", "invoices,bills", "--format", "csv", "--out", str(tmp_path / "csv"),
+                        "--sandbox-state", str(state))  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert _invoice_counts(f"{tmp_path}/csv/invoices/*/*.csv", "read_csv") == {ids[1]: expected[ids[1]]}
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir() if not p.name.startswith("_"))[:3] == ["bills", "bills__line_items", "bills__line_items__tracking_categories"]
+
+
+def test_export__from_a_served_sandbox(live_url: str, tmp_path: Path) -> None:
+    from codat_nb import Client
+
+    headers = {"Authorization": "Basic " + base64.b64encode(EXPORT_KEY.encode()).decode()}
+    with Client(EXPORT_KEY, live_url, retries=False) as client, httpx.Client(base_url=live_url, headers=headers) as control:
+        company = client.create_company("Served Export Ltd")
+        connection = client.create_connection(company.id, "mqjo")
+        assert control.post(f"/_sandbox/companies/{company.id}/connections/{connection.id}/authorize").status_code == 200
+        assert control.post("/_sandbox/clock/advance", json={"seconds": 3600}).status_code == 200
+        assert {s.current_status for s in client.data_status(company.id).values()} == {"Complete"}
+        invoices = len(client.list_records(company.id, "invoices"))
+
+    out = tmp_path / "served"
+    done = _run_export("--company", company.id, "--out", str(out), "--format", "csv", "--base-url", live_url, CODAT_API_KEY=EXPORT_KEY)
+    assert done.returncode == 0, done.stderr
+    assert EXPORT_KEY not in done.stdout + done.stderr
+    assert "Served Export Ltd" in done.stdout
+    assert _invoice_counts(f"{out}/invoices/*/*.csv", "read_csv") == {company.id: invoices}
+
+
+def test_export__unknown_company_says_so_without_a_traceback(live_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "never"
+    done = _run_export("--company", UNKNOWN_COMPANY, "--out", str(out), CODAT_API_KEY=EXPORT_KEY, CODAT_BASE_URL=live_url)
+    assert done.returncode == 1
+    assert done.stdout == "" and done.stderr.startswith(f"codat-nb export: No company was found with ID {UNKNOWN_COMPANY}")
+    assert "Traceback" not in done.stderr and EXPORT_KEY not in done.stderr
+    assert not out.exists()
+
+
+def test_export__unknown_company_in_a_state_file_names_the_tenant_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from codat_nb.cli import main
+
+    state = tmp_path / "state.sqlite"
+    from codat_nb import Sandbox
+
+    Sandbox(state_path=state).close()
+    assert main(["export", "--company", UNKNOWN_COMPANY, "--out", str(tmp_path / "out"), "--sandbox-state", str(state)]) == 1
+    err = capsys.readouterr().err
+    assert "No company was found" in err and "set CODAT_API_KEY to the key that created the company" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "message"),
+    [
+        (["--company", "abc"], True, "--company must be a UUID such as"),
+        (["--data-type", "invoice"], True, "Unknown data type 'invoice'. Did you mean 'invoices'?"),
+        (["--data-type", "invoices,journals"], True, "journals is a Codat data type that codat_nb cannot export yet"),
+        (["--format", "xlsx"], True, "Unknown export format 'xlsx': use 'parquet' or 'csv'."),
+        (["--out", "{file}"], True, "is a file: pass a folder"),
+        (["--report-periods", "61"], True, "--report-periods must be a whole number from 1 to 60"),
+        (["--sandbox-state", "{missing}"], False, "--sandbox-state: no state file at"),
+        (["--sandbox-state", "{file}"], False, "is not a Sandbox state file"),
+        (["--sandbox-state", "{file}", "--base-url", "http://127.0.0.1:9"], True, "pass one of them"),
+        (["--sandbox-seed", "3"], True, "--sandbox-seed goes with --sandbox-state"),
+        (["--base-url", "ftp://codat"], True, "base_url must start with http:// or https://"),
+        (["--base-url", "http://127.0.0.1:9"], False, "needs an API key in CODAT_API_KEY"),
+        ([], False, "An embedded Sandbox started by this command would be empty"),
+    ],
+)
+def test_export__bad_input_is_one_line_exit_2_and_writes_nothing(
+    args: list[str], key: bool, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from codat_nb.cli import main
+
+    (tmp_path / "a-file").write_text("not a folder nor a state")
+    if key:
+        monkeypatch.setenv("CODAT_API_KEY", EXPORT_KEY)
+        monkeypatch.setenv("CODAT_BASE_URL", "http://127.0.0.1:9")  # never reached: arguments are checked first
+    given = [a.format(file=tmp_path / "a-file", missing=tmp_path / "missing.sqlite") for a in args]
+    if "--company" not in given:
+        given += ["--company", UNKNOWN_COMPANY]
+    if "--out" not in given:
+        given += ["--out", str(tmp_path / "out")]
+    before = sorted((p.name, p.stat().st_size) for p in tmp_path.iterdir())
+
+    assert main(["export", *given]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert captured.err.startswith("codat-nb export: ") and message in captured.err
+    assert EXPORT_KEY not in captured.err
+    assert sorted((p.name, p.stat().st_size) for p in tmp_path.iterdir()) == before
+
+
+def test_export__help_and_a_light_parser() -> None:
+    help_text = build_parser()._subparsers._group_actions[0].choices["export"].format_help()  # type: ignore[union-attr]
+    for option in ("--company", "--data-type", "--out", "--format", "--base-url", "--sandbox-state", "hive_partitioning"):
+        assert option in help_text
+    code = "import sys, codat_nb.cli\ncodat_nb.cli.build_parser()\nprint(sorted(m for m in ('pandas', 'pyarrow', 'httpx') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
