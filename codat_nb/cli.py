@@ -205,7 +205,7 @@ def _export_client(args: argparse.Namespace, stack: contextlib.ExitStack):  # ->
     if args.sandbox_state is not None:
         if args.base_url is not None:
             raise ValidationError("--sandbox-state and --base-url name two different sources: pass one of them.")
-        return _state_client(args.sandbox_state, args.sandbox_seed or 0, settings.api_key, stack)
+        return _state_client(args.sandbox_state, args.sandbox_seed, settings.api_key, stack)
     if args.sandbox_seed is not None:
         raise ValidationError("--sandbox-seed goes with --sandbox-state (a served Sandbox already has its seed).")
     if settings.api_key is None:
@@ -220,7 +220,7 @@ def _export_client(args: argparse.Namespace, stack: contextlib.ExitStack):  # ->
     return stack.enter_context(Client(settings.api_key, base_url))
 
 
-def _state_client(state: Path, seed: int, api_key: Any, stack: contextlib.ExitStack):  # -> Client
+def _state_client(state: Path, seed: int | None, api_key: Any, stack: contextlib.ExitStack):  # -> Client
     from .client import Client
     from .embedded import SANDBOX_KEY, Sandbox
     from .errors import ValidationError
@@ -232,6 +232,10 @@ def _state_client(state: Path, seed: int, api_key: Any, stack: contextlib.ExitSt
             "or codat_nb.Sandbox(state_path=...), and create the companies in it."
         )
     manual = _state_has_manual_clock(state)
+    if seed is None:
+        from .sandbox.store import stored_seed
+
+        seed = stored_seed(state) or 0
     try:
         sandbox = stack.enter_context(Sandbox(seed=seed, manual_clock=manual, state_path=state))
     except ValueError as exc:  # a state file from another version of the Sandbox
@@ -281,7 +285,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--sandbox-state", type=Path, default=None, metavar="PATH", help="read a Sandbox state file instead of an API")
     export.add_argument(
         "--sandbox-seed", type=_non_negative(int, "a whole number"), default=None, metavar="N",
-        help="the --seed the state's Sandbox ran with (default 0); the books are drawn from it",
+        help="the --seed the state's Sandbox ran with (default: the one the state file records, else 0)",
     )  # fmt: skip
     export.add_argument(
         "--report-periods", type=_non_negative(int, "a whole number"), default=12, metavar="N",

@@ -285,3 +285,20 @@ def test_export__help_and_a_light_parser() -> None:
         assert option in help_text
     code = "import sys, codat_nb.cli\ncodat_nb.cli.build_parser()\nprint(sorted(m for m in ('pandas', 'pyarrow', 'httpx') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_a_state_file_remembers_its_seed(tmp_path) -> None:
+    """The books are drawn from the seed: reopening a state with another seed is refused, and the
+    export reads the recorded seed rather than guessing 0."""
+    from codat_nb import Sandbox
+    from codat_nb.sandbox.store import stored_seed
+
+    path = tmp_path / "state.sqlite"
+    with Sandbox(seed=3, manual_clock=True, state_path=path):
+        pass
+    assert stored_seed(path) == 3
+    with pytest.raises(ValueError, match="made with seed 3.*--seed 3"):
+        Sandbox(seed=0, manual_clock=True, state_path=path)
+    with Sandbox(seed=3, manual_clock=True, state_path=path) as again:
+        again.reset()
+    assert stored_seed(path) == 3

@@ -139,6 +139,7 @@ class SandboxState:
         self.tenants.clear()
         self.company_index.clear()
         self.store.clear()
+        self.store.put(_GLOBAL, "seed", "seed", {"seed": self.seed})
         self.books.clear()
         self.clock.reset()
         self.forced_failures.clear()
@@ -198,8 +199,16 @@ class SandboxState:
         return now
 
     def _load(self) -> None:
+        seeded = False
         for tenant_id, kind, key, doc in self.store.load():
             if tenant_id == _GLOBAL:
+                if kind == "seed":
+                    seeded = True
+                    if doc["seed"] != self.seed:  # the books are drawn from the seed: another one would differ
+                        raise ValueError(
+                            f"This state was made with seed {doc['seed']} and its companies' books come from it; "
+                            f"open it with seed {doc['seed']} (--seed {doc['seed']}), not {self.seed}."
+                        )
                 if kind == "clock" and self.clock.is_manual:
                     behind = (parse_timestamp(doc["now"]) - self.clock.now()).total_seconds()
                     if behind > 0:
@@ -219,6 +228,9 @@ class SandboxState:
                 tenant.settings[key] = doc
             elif kind == "meta":
                 tenant.meta = doc
+        if not seeded:
+            self.store.put(_GLOBAL, "seed", "seed", {"seed": self.seed})
+            self.store.commit()
 
 
 def stored(doc: dict[str, Any]) -> dict[str, Any]:

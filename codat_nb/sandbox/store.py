@@ -117,3 +117,15 @@ class SqliteStore:
         with self._lock:
             self.commit()
             self._db.close()
+
+
+def stored_seed(path: str | Path) -> int | None:
+    """The seed a state file was made with (its books are drawn from it), None if it predates that."""
+    db = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT body FROM docs WHERE tenant = '*' AND kind = 'seed'").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return int(json.loads(row[0])["seed"]) if row else None
