@@ -24,6 +24,7 @@ from .reports import balance_sheet_frame, profit_and_loss_frame
 
 TABLES: dict[str, Table] = {**accounting.TABLES, **platform.TABLES}
 REPORTS = {"balanceSheet": balance_sheet_frame, "profitAndLoss": profit_and_loss_frame}
+_REPORT_NAMES = {"balanceSheet": "balance_sheet", "profitAndLoss": "profit_and_loss"}
 #: Everything ``frame`` and ``tables`` accept as ``data_type``.
 KINDS = (*TABLES, *REPORTS)
 
@@ -31,8 +32,7 @@ KINDS = (*TABLES, *REPORTS)
 def tables(data_type: str, records: Any) -> dict[str, pd.DataFrame]:
     """The main frame (first) and every child frame, keyed ``"invoices"``, ``"invoices.line_items"``, ..."""
     if isinstance(data_type, str) and data_type in REPORTS:
-        report = REPORTS[data_type](records)
-        return {_snake_name(data_type): report}
+        return {_REPORT_NAMES[data_type]: REPORTS[data_type](records)}
     return build(_table(data_type), _raw(records, data_type))
 
 
@@ -46,10 +46,6 @@ def frame(data_type: str, records: Any) -> pd.DataFrame:
 
 def _table(data_type: str) -> Table:
     return TABLES[check_data_type(data_type, KINDS)]
-
-
-def _snake_name(data_type: str) -> str:
-    return TABLES[data_type].name if data_type in TABLES else {"balanceSheet": "balance_sheet", "profitAndLoss": "profit_and_loss"}[data_type]
 
 
 def _raw(records: Any, data_type: str) -> list[dict[str, Any]]:
@@ -69,20 +65,17 @@ def _raw(records: Any, data_type: str) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
-    """Typed records keep their JSON read-only (mappingproxy); frames read plain dicts and lists."""
+    """Typed records keep their JSON read-only (mappingproxy); frames read plain dicts and lists.
+    Codat's own JSON (already plain dicts) is passed through as it is, uncopied."""
     if value.__class__ is dict:
         return value
     if isinstance(value, Mapping):
-        return {k: _plain_nested(v) for k, v in value.items()}
+        return {k: _plain(v) if isinstance(v, Mapping) else _plain_list(v) for k, v in value.items()}
     return value
 
 
-def _plain_nested(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain_nested(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain_nested(v) for v in value]
-    return value
+def _plain_list(value: Any) -> Any:
+    return [_plain(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
 def _named(data_type: str):  # -> Callable[[Any], pd.DataFrame]

@@ -27,8 +27,6 @@ from ..errors import SchemaError
 #: Datetimes keep microseconds (Codat writes 7 fraction digits; the 7th is 100 ns, beyond what
 #: any platform records) and reach years 1-9999, which Codat uses as placeholders.
 DATETIME_UNIT = "us"
-UTC_DTYPE = pd.DatetimeTZDtype(DATETIME_UNIT, "UTC")
-LOCAL_DTYPE = np.dtype(f"datetime64[{DATETIME_UNIT}]")
 STRING_DTYPE = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas 3 calls "str"
 
 
@@ -55,10 +53,6 @@ def _objects(values: Sequence[Any]) -> np.ndarray:
     array = np.empty(len(values), dtype=object)
     array[:] = list(values) if len(values) else []
     return array
-
-
-def _present(values: np.ndarray) -> np.ndarray:
-    return values[~pd.isna(values)]
 
 
 def _check(values: np.ndarray, allowed: set[str]) -> None:
@@ -139,7 +133,7 @@ def _pandas_timestamps(values: np.ndarray) -> pd.DatetimeIndex:
 
 def _categories(values: np.ndarray, order: Sequence[str]) -> Any:
     known = set(order)
-    present = _present(values)
+    present = values[~pd.isna(values)]
     unseen = sorted({v for v in set(present.tolist()) if v not in known}, key=str)
     if any(not isinstance(v, str) for v in unseen):
         raise _Misfit()
@@ -170,7 +164,6 @@ _DESCRIPTIONS = {
     "str": "text", "float": "numbers", "int": "whole numbers", "bool": "true/false", "utc": "ISO 8601 date-times",
     "local": "ISO 8601 dates", "cat": "status names", "json": "JSON",
 }  # fmt: skip
-KINDS = tuple(_CONVERTERS)
 
 
 def _first_misfit(values: np.ndarray, kind: str, categories: Sequence[str]) -> Any:
