@@ -15,7 +15,7 @@ import httpx
 from . import operations, reads, syncing
 from .config import CODAT_BASE_URL, EnvSettings, Secret, check_base_url
 from .curl import RecordedRequest, to_curl
-from .errors import CodatError, ConfigError, TransportError
+from .errors import CodatError, ConfigError, DataChangedError, TransportError
 from .gc_pause import keeping_pages
 from .responses import api_error, parse_body
 from .retries import RetryPolicy, as_policy, parse_retry_after
@@ -104,6 +104,8 @@ class _BaseClient:
     def _finish(self, send: Send, response: httpx.Response, elapsed: float) -> Any:
         log.debug("%s %s -> %s in %.0f ms", send.method, _path(send), response.status_code, elapsed * 1000)
         if response.is_success:
+            if send.raw:
+                return response.content
             return None if send.empty else parse_body(response, send.method, _path(send))
         raise api_error(response, send.method, _path(send))
 
@@ -275,15 +277,15 @@ class Client(_BaseClient):
         Keyword arguments: query, order_by, page_size (1-5000), connection_id and account_id
         (bank accounts and transactions hang off the accounting connection).
         """
-        return (record for page in self._pages(company_id, data_type, **kwargs) for record in page)
+        return (record for page in self._pages(reads.records(company_id, data_type, **kwargs)) for record in page)
 
-    def _pages(self, company_id: str, data_type: str, **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
-        return self._steps(*_primed(reads.records(company_id, data_type, **kwargs), self._key))
+    def _pages(self, operation: Operation[None]) -> Iterator[list[Any]]:
+        return self._steps(*_primed(operation, self._key))
 
     def list_records(self, company_id: str, data_type: str, **kwargs: Any) -> list[dict[str, Any]]:
         """:meth:`iter_records` as a list."""
         records: list[dict[str, Any]] = []
-        pages = self._pages(company_id, data_type, **kwargs)
+        pages = self._pages(reads.records(company_id, data_type, **kwargs))
         with keeping_pages() as kept:
             for page in pages:
                 records.extend(page)
@@ -291,16 +293,17 @@ class Client(_BaseClient):
         return records
 
     def read_frame(self, company_id: str, data_type: str, **kwargs: Any) -> Any:
-        """Every record of a data type as one tidy DataFrame (:func:`codat_nb.frames.frame`)."""
-        from . import frames
-
-        return frames.frame(data_type, self.list_records(company_id, data_type, **kwargs))
+        """Every record of a data type as one tidy DataFrame (:func:`codat_nb.frames.frame`), read
+        from the page bodies' bytes by pyarrow, without Python dicts in between."""
+        return next(iter(self._read_frames(company_id, data_type, True, kwargs).values()))
 
     def read_tables(self, company_id: str, data_type: str, **kwargs: Any) -> dict[str, Any]:
         """The data type's frame and its child frames (line items, ...): :func:`codat_nb.frames.tables`."""
-        from . import frames
+        return self._read_frames(company_id, data_type, False, kwargs)
 
-        return frames.tables(data_type, self.list_records(company_id, data_type, **kwargs))
+    def _read_frames(self, company_id: str, data_type: str, main_only: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
+        pages = self._pages(reads.records(company_id, data_type, raw=True, **kwargs))
+        return _frames_of_pages(data_type, [body for page in pages for body in page], main_only)
 
     def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's balance sheet: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
@@ -404,7 +407,7 @@ class AsyncClient(_BaseClient):
         """Every record of a data type, in Codat's order; pages are planned from ``totalResults`` and
         fetched concurrently, a bounded number ahead of the caller (a sliding window). Keyword
         arguments as for :meth:`Client.iter_records`."""
-        pages = self._pages(company_id, data_type, **kwargs)
+        pages = self._pages(reads.records(company_id, data_type, **kwargs))
 
         async def stream() -> AsyncIterator[dict[str, Any]]:
             try:
@@ -416,10 +419,10 @@ class AsyncClient(_BaseClient):
 
         return stream()
 
-    def _pages(self, company_id: str, data_type: str, **kwargs: Any) -> AsyncIterator[list[dict[str, Any]]]:
-        operation, step = _primed(reads.records(company_id, data_type, **kwargs), self._key)
+    def _pages(self, operation: Operation[None]) -> AsyncIterator[list[Any]]:
+        operation, step = _primed(operation, self._key)
 
-        async def stream() -> AsyncIterator[list[dict[str, Any]]]:
+        async def stream() -> AsyncIterator[list[Any]]:
             current, prefetcher = step, _Prefetcher(self._send)
             try:
                 while True:
@@ -440,7 +443,7 @@ class AsyncClient(_BaseClient):
     async def list_records(self, company_id: str, data_type: str, **kwargs: Any) -> list[dict[str, Any]]:
         """:meth:`iter_records` as a list."""
         records: list[dict[str, Any]] = []
-        pages = self._pages(company_id, data_type, **kwargs)
+        pages = self._pages(reads.records(company_id, data_type, **kwargs))
         with keeping_pages() as kept:
             async for page in pages:
                 records.extend(page)
@@ -448,16 +451,17 @@ class AsyncClient(_BaseClient):
         return records
 
     async def read_frame(self, company_id: str, data_type: str, **kwargs: Any) -> Any:
-        """Every record of a data type as one tidy DataFrame (:func:`codat_nb.frames.frame`)."""
-        from . import frames
-
-        return frames.frame(data_type, await self.list_records(company_id, data_type, **kwargs))
+        """Every record of a data type as one tidy DataFrame (:func:`codat_nb.frames.frame`), read
+        from the page bodies' bytes by pyarrow, without Python dicts in between."""
+        return next(iter((await self._read_frames(company_id, data_type, True, kwargs)).values()))
 
     async def read_tables(self, company_id: str, data_type: str, **kwargs: Any) -> dict[str, Any]:
         """The data type's frame and its child frames (line items, ...): :func:`codat_nb.frames.tables`."""
-        from . import frames
+        return await self._read_frames(company_id, data_type, False, kwargs)
 
-        return frames.tables(data_type, await self.list_records(company_id, data_type, **kwargs))
+    async def _read_frames(self, company_id: str, data_type: str, main_only: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
+        pages = self._pages(reads.records(company_id, data_type, raw=True, **kwargs))
+        return _frames_of_pages(data_type, [body async for page in pages for body in page], main_only)
 
     async def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's balance sheet: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
@@ -466,6 +470,20 @@ class AsyncClient(_BaseClient):
     async def profit_and_loss(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's profit and loss: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
         return await self._run(reads.financial_report(company_id, "profitAndLoss", period_length, periods_to_compare, start_month))
+
+
+def _frames_of_pages(data_type: str, pages: list[tuple[bytes, int | None]], main_only: bool) -> dict[str, Any]:
+    """Frames from raw page bodies, checking each page carries the total page 1 planned with."""
+    from . import frames
+
+    built, totals = frames.pages_to_tables(data_type, [body for body, _ in pages], main_only)
+    for number, ((_, expected), total) in enumerate(zip(pages, totals), start=1):
+        if expected is not None and total != expected:
+            raise DataChangedError(
+                f"{data_type} changed while it was being read (totalResults went from {expected} to {total} by "
+                f"page {number}): a sync probably completed; read it again."
+            )
+    return built
 
 
 class _Prefetcher:

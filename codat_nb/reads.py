@@ -8,9 +8,10 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from .errors import DataChangedError, ValidationError
+from .errors import DataChangedError, SchemaError, ValidationError
 from .operations import DEFAULT_PAGE_SIZE, collect, company_path, list_params, results_of
 from .records import Connection
+from .responses import parse_json
 from .steps import Concurrency, Emit, Operation, Prefetch, Send, Take
 from .validation import check_data_type, check_positive_int, check_record_id, check_uuid
 
@@ -40,18 +41,22 @@ def records(
     page_size: int = DEFAULT_PAGE_SIZE,
     connection_id: str | None = None,
     account_id: str | None = None,
+    raw: bool = False,
 ) -> Operation[None]:
-    """Emit every record of ``data_type``, in the order Codat pages them."""
+    """Emit every record of ``data_type``, in the order Codat pages them; with ``raw``, emit each
+    page's body as bytes instead (see :func:`raw_pages`)."""
     base = company_path(company_id)
     data_type = check_data_type(data_type)
     params = list_params(query, order_by, page_size)
     if data_type in REPORTS:
         raise ValidationError(f"{data_type} is a report, not a list of records: use {REPORTS[data_type]}(company_id, ...).")
     if data_type == "company":
-        yield Emit([(yield Send("GET", f"{base}/data/info"))])
+        info = yield Send("GET", f"{base}/data/info", raw=raw)
+        yield Emit([(info, None)] if raw else [info])
         return
+    paged = raw_pages if raw else pages
     if data_type in COMPANY_PATHS:
-        yield from pages(f"{base}/data/{COMPANY_PATHS[data_type]}", params)
+        yield from paged(f"{base}/data/{COMPANY_PATHS[data_type]}", params)
         return
     if data_type not in CONNECTION_TYPES:
         raise ValidationError(
@@ -61,14 +66,14 @@ def records(
         connection_id = (yield from accounting_connection(company_id)).id
     banks = f"{base}/connections/{check_uuid(connection_id, 'connection_id')}/data/bankAccounts"
     if data_type == "bankAccounts":
-        yield from pages(banks, params)
+        yield from paged(banks, params)
         return
     if account_id is not None:
         accounts = [check_record_id(account_id, "account_id")]
     else:
         accounts = [a["id"] for a in (yield from collect(pages(banks, list_params(None, None, 5000)), dict))]
     for account in accounts:
-        yield from pages(f"{banks}/{quote(account, safe='')}/bankTransactions", params)
+        yield from paged(f"{banks}/{quote(account, safe='')}/bankTransactions", params)
 
 
 def pages(path: str, params: dict[str, Any]) -> Operation[None]:
@@ -96,6 +101,37 @@ def pages(path: str, params: dict[str, Any]) -> Operation[None]:
                 f"{body.get('totalResults')} by page {number}): a sync probably completed; read it again."
             )
         yield Emit(results_of(body, path))
+
+
+def raw_pages(path: str, params: dict[str, Any]) -> Operation[None]:
+    """Each page's body unparsed, emitted as ``(body, totalResults expected)``, for frames' pyarrow
+    reader, which checks the totals as it parses. Page 1 is also parsed here, to plan the rest by
+    number (prefetched as in :func:`pages`); without a total, pages follow ``_links.next``."""
+    concurrency = yield Concurrency()
+    body = yield Send("GET", path, params, raw=True)
+    first = _envelope(body, path)
+    total, size = first.get("totalResults"), first.get("pageSize") or params["pageSize"]
+    yield Emit([(body, total if isinstance(total, int) else None)])
+    if not isinstance(total, int) or not isinstance(size, int) or size < 1:
+        following = (first.get("_links") or {}).get("next")
+        while following and following.get("href"):
+            body = yield Send("GET", following["href"], raw=True)
+            yield Emit([(body, None)])
+            following = (_envelope(body, path).get("_links") or {}).get("next")
+        return
+    numbers = range(2, math.ceil(total / size) + 1)
+    yield Prefetch(tuple(Send("GET", path, {**params, "page": n}, raw=True) for n in numbers), max(concurrency, 1) * PAGES_AHEAD_PER_SLOT)
+    for _ in numbers:
+        yield Emit([((yield Take()), total)])
+
+
+def _envelope(body: bytes, path: str) -> dict[str, Any]:
+    try:
+        page = parse_json(body)
+    except ValueError:
+        raise SchemaError(f"GET {path} answered with a body that is not JSON; check base_url points at the Codat API.") from None
+    results_of(page, path)  # the same check as a parsed read: a Codat page, with a list of results
+    return page
 
 
 def get_record(company_id: str, data_type: str, record_id: str, connection_id: str | None = None) -> Operation[dict[str, Any]]:

@@ -25,6 +25,8 @@ class Send:
     idempotent: bool = True
     #: A body the caller does not want parsed (204 answers).
     empty: bool = False
+    #: The body's bytes, unparsed (for frames' pyarrow reader).
+    raw: bool = False
 
 
 @dataclass(frozen=True)

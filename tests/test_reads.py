@@ -283,3 +283,32 @@ def test_read_frame_and_read_tables__the_same_from_both_clients(synced: tuple[Sa
     for name in blocking_tables:
         pdt.assert_frame_equal(concurrent_tables[name], blocking_tables[name])
     assert len(blocking) == 1234 and len(blocking_tables["invoices.line_items"]) > 1234
+
+
+def test_read_frame_follows_links_when_pages_carry_no_total(synced: tuple[Sandbox, str]) -> None:
+    """read_frame plans pages from page 1's totalResults; without one it follows _links.next, as
+    iter_records does, and still reads every record once."""
+    import orjson
+
+    sandbox, company_id = synced
+
+    class NoTotals(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self.inner = sandbox.emulator.transport()
+            self.pages: list[str] = []
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            response = self.inner.handle_request(request)
+            if request.url.path.endswith("/data/invoices"):
+                self.pages.append(request.url.params.get("page", "1"))
+                body = orjson.loads(response.read())
+                del body["totalResults"]
+                return httpx.Response(200, content=orjson.dumps(body), request=request)
+            return response
+
+    transport = NoTotals()
+    with sandbox.client(transport=transport) as client:
+        frame = client.read_frame(company_id, "invoices", page_size=500)
+        expected = [r["id"] for r in client.iter_records(company_id, "invoices", page_size=500)]
+    assert frame["id"].tolist() == expected and len(expected) == 1234
+    assert transport.pages[:3] == ["1", "2", "3"] and len(transport.pages) == 6  # 3 pages, read twice

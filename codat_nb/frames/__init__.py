@@ -8,17 +8,20 @@ so nothing nested is lost. Reports (balance sheet, profit and loss) become long 
 
 ``records`` is what the client returns: Codat's JSON dicts, or codat_nb's typed results (Company,
 PullOperation, DataStatus, ...), a ``data_status`` mapping or ``SyncSettings``.
+``tables_from_json`` / ``frame_from_json`` take Codat's page bodies as bytes instead and read them
+with pyarrow's JSON reader, skipping Python dicts altogether (what ``Client.read_frame`` does).
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from ..errors import SchemaError
+from ..responses import parse_json
 from ..validation import check_data_type
-from . import accounting, platform
+from . import _arrow, accounting, platform
 from ._engine import Table, build
 from .reports import balance_sheet_frame, profit_and_loss_frame
 
@@ -42,6 +45,60 @@ def frame(data_type: str, records: Any) -> pd.DataFrame:
         return REPORTS[data_type](records)
     spec = _table(data_type)
     return build(Table(spec.name, spec.columns, (), ignored=spec.known), _raw(records, data_type))[spec.name]
+
+
+def tables_from_json(data_type: str, bodies: bytes | Iterable[bytes]) -> dict[str, pd.DataFrame]:
+    """:func:`tables` from Codat's JSON as it arrives: page bodies (``{"results": [...], ...}``) or
+    JSON arrays of records, as bytes. The same frames as ``tables(data_type, parsed records)``."""
+    return pages_to_tables(data_type, bodies)[0]
+
+
+def frame_from_json(data_type: str, bodies: bytes | Iterable[bytes]) -> pd.DataFrame:
+    """Just the main frame of :func:`tables_from_json`."""
+    return next(iter(pages_to_tables(data_type, bodies, main_only=True)[0].values()))
+
+
+def pages_to_tables(data_type: str, bodies: bytes | Iterable[bytes], main_only: bool = False) -> tuple[dict[str, pd.DataFrame], list[Any]]:
+    """The frames and each page's ``totalResults`` (None where a body has none), so a reader can
+    tell the pages came from one version of the data."""
+    if isinstance(data_type, str) and data_type in REPORTS:
+        return tables(data_type, _parse_all(_bodies(bodies), data_type)), []
+    spec = _table(data_type)
+    if main_only:
+        spec = Table(spec.name, spec.columns, (), ignored=spec.known)
+    bodies = _bodies(bodies)
+    try:
+        records, totals = _arrow.read_records(spec, bodies)
+        return _arrow.build(spec, records), totals
+    except _arrow.Unsupported:  # JSON that pyarrow can't read exactly as the dict route would
+        pages = [_parse(body) for body in bodies]
+        totals = [page.get("totalResults") if isinstance(page, dict) else None for page in pages]
+        return build(spec, [r for page in pages for r in _raw(page, data_type)]), totals
+
+
+def _bodies(bodies: Any) -> Sequence[bytes]:
+    if isinstance(bodies, (bytes, bytearray, memoryview)):
+        return [bytes(bodies)]
+    if isinstance(bodies, str) or not isinstance(bodies, Iterable):
+        raise SchemaError(f"Expected Codat's JSON as bytes (a page body, or a list of them), got {type(bodies).__name__}.")
+    bodies = list(bodies)
+    wrong = next((b for b in bodies if not isinstance(b, (bytes, bytearray, memoryview))), None)
+    if wrong is not None:
+        raise SchemaError(f"Expected each page body as bytes (response.content), got {type(wrong).__name__}: {wrong!r:.60}")
+    return [bytes(b) for b in bodies]
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return parse_json(body)
+    except ValueError as exc:
+        raise SchemaError(f"A page body is not JSON ({exc}): pass response.content of a Codat read.") from None
+
+
+def _parse_all(bodies: Sequence[bytes], data_type: str) -> Any:
+    if len(bodies) != 1:
+        raise SchemaError(f"{data_type} is one report: pass its one body, not {len(bodies)}.")
+    return _parse(bodies[0])
 
 
 def _table(data_type: str) -> Table:
@@ -114,5 +171,5 @@ __all__ = [
     "chart_of_accounts_frame", "companies_frame", "company_info_frame", "connections_frame", "credit_notes_frame",
     "customers_frame", "data_status_frame", "frame", "integrations_frame", "invoices_frame", "items_frame",
     "journal_entries_frame", "payments_frame", "profit_and_loss_frame", "pull_operations_frame", "suppliers_frame",
-    "sync_settings_frame", "tables", "tax_rates_frame", "tracking_categories_frame",
+    "sync_settings_frame", "tables", "tables_from_json", "frame_from_json", "tax_rates_frame", "tracking_categories_frame",
 ]  # fmt: skip

@@ -101,25 +101,35 @@ def _bools(values: np.ndarray, _: Sequence[str]) -> Any:
 
 
 def _utc(values: np.ndarray, _: Sequence[str]) -> Any:
-    try:  # pyarrow's C parser: ISO 8601 with "Z" or an offset, or all unzoned (taken as UTC)
-        text = pa.array(values, type=pa.large_string(), from_pandas=True)
-        try:
-            stamps = text.cast(pa.timestamp("ns", tz="UTC")).cast(pa.timestamp("ns"))
-        except pa.ArrowInvalid:
-            stamps = text.cast(pa.timestamp("ns"))
-        naive = stamps.cast(pa.timestamp(DATETIME_UNIT), safe=False).to_numpy(zero_copy_only=False)
-        return pd.DatetimeIndex(naive).tz_localize("UTC").array
+    try:
+        return utc_from_arrow(pa.array(values, type=pa.large_string(), from_pandas=True))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return _pandas_timestamps(values).array
 
 
+def utc_from_arrow(text: pa.Array | pa.ChunkedArray) -> Any:
+    """pyarrow's C parser: ISO 8601 with "Z" or an offset, or all unzoned (taken as UTC).
+    Raises ArrowInvalid for mixed forms, which take pandas' parser."""
+    try:
+        stamps = text.cast(pa.timestamp("ns", tz="UTC")).cast(pa.timestamp("ns"))
+    except pa.ArrowInvalid:
+        stamps = text.cast(pa.timestamp("ns"))
+    naive = stamps.cast(pa.timestamp(DATETIME_UNIT), safe=False).to_numpy(zero_copy_only=False)
+    return pd.DatetimeIndex(naive).tz_localize("UTC").array
+
+
 def _local(values: np.ndarray, _: Sequence[str]) -> Any:
-    try:  # unzoned wall-clock times, as Codat writes local dates
-        stamps = pa.array(values, type=pa.large_string(), from_pandas=True).cast(pa.timestamp("ns"))
-        return stamps.cast(pa.timestamp(DATETIME_UNIT), safe=False).to_numpy(zero_copy_only=False)
+    try:
+        return local_from_arrow(pa.array(values, type=pa.large_string(), from_pandas=True))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         # A value that does carry an offset is taken to UTC; unzoned ones keep their wall-clock time.
         return _pandas_timestamps(values).tz_localize(None).array
+
+
+def local_from_arrow(text: pa.Array | pa.ChunkedArray) -> Any:
+    """Unzoned wall-clock times, as Codat writes local dates; raises ArrowInvalid for any other form."""
+    stamps = text.cast(pa.timestamp("ns"))
+    return stamps.cast(pa.timestamp(DATETIME_UNIT), safe=False).to_numpy(zero_copy_only=False)
 
 
 def _pandas_timestamps(values: np.ndarray) -> pd.DatetimeIndex:

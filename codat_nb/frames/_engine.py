@@ -92,13 +92,8 @@ def build(spec: Table, records: Sequence[Mapping[str, Any]], prefix: str = "", k
         wrong = next(r for r in records if not isinstance(r, dict))
         raise SchemaError(f"{spec.name}: expected Codat records (JSON objects) but got {type(wrong).__name__}: {wrong!r:.80}")
     keys = dict(keys or {})
-    data: dict[str, Any] = dict(keys)
-    for name, values in _columns(spec, records).items():
-        if name in data:
-            name = f"{name}_{spec.name}"
-        data[name] = values
     name = prefix + spec.name
-    frames = {name: pd.DataFrame(data, copy=False)}
+    frames = {name: keyed_frame(spec, keys, _columns(spec, records))}
     if not spec.children:
         return frames
     own_keys = dict(keys)
@@ -112,9 +107,17 @@ def build(spec: Table, records: Sequence[Mapping[str, Any]], prefix: str = "", k
         counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
         rows = [item for items in lists for item in items]
         kid_keys = {k: _repeat(v, counts) for k, v in own_keys.items()}
-        kid_keys[kid.index] = pd.array(_positions(counts), dtype="Int64")
+        kid_keys[kid.index] = pd.array(positions(counts), dtype="Int64")
         frames.update(build(kid.table, rows, name + ".", kid_keys))
     return frames
+
+
+def keyed_frame(spec: Table, keys: Mapping[str, Any], columns: Mapping[str, Any]) -> pd.DataFrame:
+    """The parents' key columns, then the table's own (renamed ``<column>_<table>`` on a clash)."""
+    data: dict[str, Any] = dict(keys)
+    for name, values in columns.items():
+        data[f"{name}_{spec.name}" if name in data else name] = values
+    return pd.DataFrame(data, copy=False)
 
 
 def _columns(spec: Table, records: list[Mapping[str, Any]]) -> dict[str, Any]:
@@ -123,7 +126,7 @@ def _columns(spec: Table, records: list[Mapping[str, Any]]) -> dict[str, Any]:
     for column in spec.columns:
         out[column.name] = convert(values[column.path], column.kind, f"{spec.name}.{column.name}", column.categories)
     for key in _extra_keys(spec, records):
-        out[_free_name(snake(key), out)] = _guess([r.get(key) for r in records], f"{spec.name}.{key}")
+        out[free_name(snake(key), out)] = _guess([r.get(key) for r in records], f"{spec.name}.{key}")
     return out
 
 
@@ -168,7 +171,7 @@ def _extra_keys(spec: Table, records: list[Mapping[str, Any]]) -> list[str]:
     return sorted(set().union(*records) - spec.known)  # the union runs in C over each dict's keys
 
 
-def _free_name(name: str, taken: Mapping[str, Any]) -> str:
+def free_name(name: str, taken: Mapping[str, Any]) -> str:
     while name in taken:
         name += "_extra"
     return name
@@ -196,7 +199,7 @@ def _repeat(values: Any, counts: np.ndarray) -> Any:
     return values.take(np.repeat(np.arange(len(values)), counts))
 
 
-def _positions(counts: np.ndarray) -> np.ndarray:
+def positions(counts: np.ndarray) -> np.ndarray:
     """0..n-1 for each parent's n children, in one array."""
     total = int(counts.sum())
     if total == 0:
@@ -205,4 +208,4 @@ def _positions(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - starts
 
 
-__all__ = ["Child", "Column", "Table", "build", "child", "snake", "table"]
+__all__ = ["Child", "Column", "Table", "build", "child", "free_name", "keyed_frame", "positions", "snake", "table"]
