@@ -14,6 +14,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -113,9 +114,10 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"html": html, "titles": titles}
 
 
-@pytest.fixture(scope="module")
-def offline_page(export: dict[str, Any]) -> Iterator[tuple[Page, list[str]]]:
-    """The export opened in headless Chromium; every http(s) request is aborted and recorded."""
+@contextmanager
+def opened_offline(html: Path, charts_expected: int) -> Iterator[tuple[Page, list[str]]]:
+    """``html`` in headless Chromium once ``charts_expected`` charts are drawn; every http(s)
+    request is aborted and recorded."""
     executable = chromium_path()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
@@ -133,26 +135,33 @@ def offline_page(export: dict[str, Any]) -> Iterator[tuple[Page, list[str]]]:
 
             context.route("**/*", block)
             page = context.new_page()
-            page.goto(export["html"].as_uri())
+            page.goto(html.as_uri())
             page.wait_for_function(
                 "n => [...document.querySelectorAll('.js-plotly-plot')].filter(p => p.querySelector('svg.main-svg')).length >= n",
-                arg=len(CHARTS),
+                arg=charts_expected,
             )
             yield page, attempted
         finally:
             browser.close()
 
 
+@pytest.fixture(scope="module")
+def offline_page(export: dict[str, Any]) -> Iterator[tuple[Page, list[str]]]:
+    with opened_offline(export["html"], len(CHARTS)) as opened:
+        yield opened
+
+
+DRAWN_CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({
+    svg: gd.querySelectorAll('svg.main-svg').length,
+    title: (gd.querySelector('.gtitle') || {}).textContent,
+    traces: gd.data.length,
+    points: gd.querySelectorAll('.point').length,
+}))"""
+
+
 def test_html_export__every_chart_drawn_with_the_network_blocked(offline_page, export):
     page, attempted = offline_page
-    drawn = page.evaluate(
-        """() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => ({
-            svg: gd.querySelectorAll('svg.main-svg').length,
-            title: (gd.querySelector('.gtitle') || {}).textContent,
-            traces: gd.data.length,
-            points: gd.querySelectorAll('.point').length,
-        }))"""
-    )
+    drawn = page.evaluate(DRAWN_CHARTS_JS)
     assert len(drawn) == len(CHARTS)
     assert [chart["title"] for chart in drawn] == export["titles"]
     for name, chart in zip(CHARTS, drawn):
@@ -196,3 +205,4 @@ def test_html_export__screenshot_shows_the_charts(offline_page, tmp_path: Path):
     )
     for name, count in counts.items():
         assert count > 500, f"hardly any {name} pixels in the screenshot: {counts}"
+
