@@ -122,6 +122,13 @@ def _drawn(page: Page, at_least: int) -> list[dict[str, Any]]:
     return page.evaluate(DRAWN)
 
 
+def _wait_for_an_idle_kernel(page: Page) -> None:
+    """The kernel has started and is idle: the indicator says so and the status bar ends "| Idle"
+    (the indicator alone is idle before a kernel is connected, and Run All then does nothing)."""
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    page.wait_for_function("() => [...document.querySelectorAll('.jp-StatusBar-Item')].some(item => item.textContent.trim().endsWith('| Idle'))")
+
+
 def test_reopened__the_saved_charts_draw_offline(page: tuple[Page, list[str]]) -> None:
     opened, blocked = page
     titles = stored_chart_titles(EXPLORE)
@@ -133,13 +140,23 @@ def test_reopened__the_saved_charts_draw_offline(page: tuple[Page, list[str]]) -
 
 def test_run_all__the_live_sync_chart_draws_and_no_cell_fails(page: tuple[Page, list[str]]) -> None:
     opened, blocked = page
-    opened.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"]')
+    _wait_for_an_idle_kernel(opened)
+    # Stored prompts already look done, so watch for the run's own "[*]" from before the click.
+    opened.evaluate(
+        """() => {
+            window.sawRunning = false;
+            const running = () => [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'));
+            new MutationObserver(() => { if (running()) window.sawRunning = true; })
+                .observe(document.body, {subtree: true, childList: true, characterData: true});
+        }"""
+    )
     opened.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     opened.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
-    opened.wait_for_function("() => [...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))")
+    opened.wait_for_function("() => window.sawRunning")
     opened.wait_for_function(
         "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(p => p.textContent.includes('*'))", timeout=180_000
     )
+    _wait_for_an_idle_kernel(opened)
     errors = opened.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
     assert errors.count() == 0, errors.all_inner_texts()
     titles = stored_chart_titles(EXPLORE)
