@@ -15,7 +15,7 @@ import httpx
 from . import operations, reads, syncing
 from .config import CODAT_BASE_URL, EnvSettings, Secret, check_base_url
 from .curl import RecordedRequest, to_curl
-from .errors import CodatError, ConfigError, DataChangedError, TransportError
+from .errors import CodatError, ConfigError, TransportError
 from .gc_pause import keeping_pages
 from .responses import api_error, parse_body
 from .retries import RetryPolicy, as_policy, parse_retry_after
@@ -477,12 +477,7 @@ def _frames_of_pages(data_type: str, pages: list[tuple[bytes, int | None]], main
     from . import frames
 
     built, totals = frames.pages_to_tables(data_type, [body for body, _ in pages], main_only)
-    for number, ((_, expected), total) in enumerate(zip(pages, totals), start=1):
-        if expected is not None and total != expected:
-            raise DataChangedError(
-                f"{data_type} changed while it was being read (totalResults went from {expected} to {total} by "
-                f"page {number}): a sync probably completed; read it again."
-            )
+    reads.check_page_totals(data_type, [expected for _, expected in pages], totals)
     return built
 
 

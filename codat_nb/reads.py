@@ -96,11 +96,22 @@ def pages(path: str, params: dict[str, Any]) -> Operation[None]:
     for number in numbers:
         body = yield Take()
         if body.get("totalResults") != total:
-            raise DataChangedError(
-                f"{path} changed while it was being read (totalResults went from {total} to "
-                f"{body.get('totalResults')} by page {number}): a sync probably completed; read it again."
-            )
+            raise changed_while_read(path, total, body.get("totalResults"), number)
         yield Emit(results_of(body, path))
+
+
+def changed_while_read(what: str, before: Any, after: Any, number: int) -> DataChangedError:
+    return DataChangedError(
+        f"{what} changed while it was being read (totalResults went from {before} to {after} by page {number}): "
+        "a sync probably completed; read it again."
+    )
+
+
+def check_page_totals(what: str, expected: list[int | None], totals: list[Any]) -> None:
+    """After :func:`raw_pages`: each page's parsed totalResults against the one page 1 planned with."""
+    for number, (before, after) in enumerate(zip(expected, totals), start=1):
+        if before is not None and after != before:
+            raise changed_while_read(what, before, after, number)
 
 
 def raw_pages(path: str, params: dict[str, Any]) -> Operation[None]:
