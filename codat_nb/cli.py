@@ -19,6 +19,19 @@ def _port(text: str) -> int:
     return value
 
 
+def _public_url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text.strip())
+    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
+    rooted = not parts.scheme and not parts.netloc and parts.path.startswith("/")
+    if not (absolute or rooted) or parts.query or parts.fragment or any(ch.isspace() for ch in text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"{text[:80]!r} is not a URL browsers can use: give http(s)://host[:port][/prefix] or a path such as /user/me/proxy/8787"
+        )
+    return text.strip().rstrip("/")
+
+
 def _non_negative(kind: type, what: str):  # -> Callable[[str], int | float]
     def parse(text: str):  # type: ignore[no-untyped-def]
         try:
@@ -65,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--api-key", action="append", default=None, metavar="KEY", help="accept only this key (repeat for several)"
     )
+    serve.add_argument(
+        "--public-url",
+        type=_public_url,
+        default=None,
+        metavar="URL",
+        help="where browsers reach this server, for the Link URLs it hands out (default: the URL each request used); "
+        "e.g. behind jupyter-server-proxy: https://HUB/user/NAME/proxy/8787",
+    )
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     _add_export(commands)
     return parser
@@ -97,6 +118,7 @@ def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             error_rate=args.error_rate,
             api_keys=args.api_key,
             state_path=args.state,
+            public_url=args.public_url,
         )
     except ValueError as exc:  # e.g. a state file from another version
         parser.error(str(exc))

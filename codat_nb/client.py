@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator, Callable, Iterator
 
 import httpx
 
-from . import operations, reads, syncing
+from . import linking, operations, reads, syncing
 from .config import CODAT_BASE_URL, EnvSettings, Secret, check_base_url
 from .curl import RecordedRequest, to_curl
 from .errors import CodatError, ConfigError, TransportError
@@ -64,6 +64,10 @@ class _BaseClient:
         self._now = clock or time.monotonic
         self._label = label
         self._last: RecordedRequest | None = None
+        #: The embedded Sandbox behind this client (codat_nb.Sandbox), else None: what lets code and
+        #: widgets act as the customer (sandbox.authorize) or move the Sandbox's clock.
+        self.sandbox: Any = None
+        self._owned_sandbox: Any = None
         #: Requests sent, retries included: what a benchmark or a rate-limit budget counts.
         self.requests_sent = 0
 
@@ -126,7 +130,9 @@ class _BaseClient:
         from .embedded import Sandbox
 
         cls._notice_sandbox()
-        return Sandbox().bind(cls, **kwargs)
+        client = Sandbox().bind(cls, **kwargs)
+        client._owned_sandbox = client.sandbox  # closed with the client
+        return client
 
     # -- teaching aid ------------------------------------------------------------------------------------------
 
@@ -175,6 +181,7 @@ OPERATIONS: dict[str, Callable[..., Operation[Any]]] = {
     )
 } | {
     "wait_for_sync": syncing.wait_for_sync,
+    "wait_for_link": linking.wait_for_link,
     "get_record": reads.get_record,
     "company_info": reads.company_info,
 }  # fmt: skip
@@ -207,6 +214,23 @@ class Client(_BaseClient):
 
     def close(self) -> None:
         self._http.close()
+        if self._owned_sandbox is not None:
+            self._owned_sandbox.close()
+
+    def as_async(self) -> AsyncClient:
+        """An :class:`AsyncClient` with this client's key, base URL, transport, retries and embedded
+        Sandbox: for asyncio code and widgets, which must not block the notebook while they wait."""
+        if self._transport is not None and not isinstance(self._transport, httpx.AsyncBaseTransport):
+            raise ConfigError(
+                f"This client's transport ({type(self._transport).__name__}) cannot be used by an AsyncClient: "
+                "pass an AsyncClient built with an async transport instead."
+            )
+        twin = AsyncClient(
+            self._key, self.base_url, timeout=self.timeout, retries=self.retry_policy, concurrency=self.concurrency,
+            transport=self._transport, sleep=self._sleep_hook, clock=self._now, label=self._label,
+        )  # fmt: skip
+        twin.sandbox = self.sandbox
+        return twin
 
     def __enter__(self) -> Client:
         return self
@@ -253,9 +277,9 @@ class Client(_BaseClient):
             elif isinstance(step, Take):
                 reply = self._send(prefetched.popleft())
             elif isinstance(step, Sleep):
-                self._sleep(step.seconds)
+                time.sleep(step.seconds) if step.wall else self._sleep(step.seconds)
             elif isinstance(step, Now):
-                reply = self._now()
+                reply = time.monotonic() if step.wall else self._now()
             elif isinstance(step, Concurrency):
                 reply = 1  # one request at a time: pages follow _links.next
             try:
@@ -326,6 +350,12 @@ class AsyncClient(_BaseClient):
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._owned_sandbox is not None:
+            self._owned_sandbox.close()
+
+    def as_async(self) -> AsyncClient:
+        """This client itself (see :meth:`Client.as_async`)."""
+        return self
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -383,9 +413,9 @@ class AsyncClient(_BaseClient):
         if isinstance(step, Gather):
             return await self._gather(step.sends)
         if isinstance(step, Sleep):
-            return await self._sleep(step.seconds)
+            return await (asyncio.sleep(step.seconds) if step.wall else self._sleep(step.seconds))
         if isinstance(step, Now):
-            return self._now()
+            return time.monotonic() if step.wall else self._now()
         if isinstance(step, Concurrency):
             return self.concurrency
         raise TypeError(f"unexpected step {step!r}")  # pragma: no cover

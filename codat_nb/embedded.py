@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .client import AsyncClient, Client
+from .link_server import LinkServer
 from .sandbox import DEFAULT_BASE_URL, Clock, Emulator, ManualClock
 from .validation import check_uuid
 
@@ -25,6 +26,10 @@ class Sandbox:
             tests are instant and repeatable.
         latency_ms, error_rate: simulated network delay, and the share of pulls that fail.
         state_path: keep companies, connections and pulls in this SQLite file.
+        browser_links: hand out Link URLs (``redirect``, ``linkUrl``) that a browser can open: the
+            first one handed out starts serving the Sandbox on a loopback port in the background
+            (see codat_nb.link_server; also through jupyter-server-proxy on JupyterHub and Binder).
+            False keeps the in-process origin, ``http://sandbox.codat.local``, which opens nowhere.
     """
 
     def __init__(
@@ -36,9 +41,13 @@ class Sandbox:
         latency_ms: int = 0,
         error_rate: float = 0.0,
         state_path: str | Path | None = None,
+        browser_links: bool = True,
     ) -> None:
         clock = ManualClock() if manual_clock else Clock(speed=speed)
         self.emulator = Emulator(seed=seed, clock=clock, latency_ms=latency_ms, error_rate=error_rate, state_path=state_path)
+        self.link_server = LinkServer(self.emulator) if browser_links else None
+        if self.link_server is not None:
+            self.emulator.public_url = self._browser_base
         self._control = self.emulator.http_client(api_key=SANDBOX_KEY)
         self._started = time.monotonic()
 
@@ -64,7 +73,19 @@ class Sandbox:
         if self.manual_clock:
             kwargs.setdefault("sleep", self.advance)
             kwargs.setdefault("clock", self._simulated_seconds)
-        return client_class(SANDBOX_KEY, DEFAULT_BASE_URL, **kwargs)
+        client = client_class(SANDBOX_KEY, DEFAULT_BASE_URL, **kwargs)
+        client.sandbox = self
+        return client
+
+    def _browser_base(self, origin: str) -> str:
+        # Only in-process requests need the served Link pages; a served request's origin opens as it is.
+        if origin != DEFAULT_BASE_URL or self.link_server is None:
+            return origin
+        return self.link_server.url()
+
+    def link_url(self) -> str:
+        """Where the user's browser reaches this Sandbox's Link pages (serving them if not yet)."""
+        return self.emulator.link_base(DEFAULT_BASE_URL)
 
     def _simulated_seconds(self) -> float:
         return self.emulator.clock.now().timestamp()
@@ -103,6 +124,8 @@ class Sandbox:
         self.emulator.reset()
 
     def close(self) -> None:
+        if self.link_server is not None:
+            self.link_server.stop()
         self._control.close()
         self.emulator.close()
 

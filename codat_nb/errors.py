@@ -17,7 +17,9 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "DataChangedError",
+    "LinkTimeoutError",
     "NotFoundError",
+    "NotLinkedError",
     "RateLimitError",
     "SchemaError",
     "ServerError",
@@ -145,6 +147,24 @@ class SyncTimeoutError(CodatError, TimeoutError):
     def __init__(self, message: str, progress: Any) -> None:
         super().__init__(message)
         self.progress = progress
+
+
+class NotLinkedError(CodatError):
+    """There is nothing to sync: the company has no Linked connection and nothing queued. Link it
+    first (its ``redirect`` is the Link page), e.g. waiting with wait_for_link."""
+
+    def __init__(self, message: str, *, company_id: str, redirect: str | None = None) -> None:
+        super().__init__(message)
+        self.company_id = company_id
+        self.redirect = redirect
+
+
+class LinkTimeoutError(CodatError, TimeoutError):
+    """No connection of the company became Linked before wait_for_link's timeout; ``company`` is the last poll."""
+
+    def __init__(self, message: str, company: Any) -> None:
+        super().__init__(message)
+        self.company = company
 
 
 class DataChangedError(CodatError):

@@ -34,9 +34,9 @@ class SyncProgress:
 
     @property
     def overall(self) -> float:
-        """Mean percentage over the watched data types."""
+        """Mean percentage over the watched data types (0 when none is watched: nothing is done)."""
         if not self.statuses:
-            return 100.0
+            return 0.0
         return sum(self.percent(t) for t in self.statuses) / len(self.statuses)
 
     @property
@@ -49,7 +49,8 @@ class SyncProgress:
 
     @property
     def finished(self) -> bool:
-        return not self.pending
+        """Every watched data type has ended (and there is at least one)."""
+        return bool(self.statuses) and not self.pending
 
     def __repr__(self) -> str:
         return f"SyncProgress({len(self.done)}/{len(self.statuses)} data types done, {self.overall:.0f}%, polls={self.polls})"

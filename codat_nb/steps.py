@@ -54,12 +54,19 @@ class Take:
 
 @dataclass(frozen=True)
 class Sleep:
+    """Wait. ``wall``: in real time even on a manual-clock Sandbox, because a person is being
+    waited for (pressing Connect), not the Sandbox's simulated work."""
+
     seconds: float
+    wall: bool = False
 
 
 @dataclass(frozen=True)
 class Now:
-    """The client's clock in seconds (monotonic; simulated for an embedded Sandbox on a manual clock)."""
+    """The client's clock in seconds (monotonic; simulated for an embedded Sandbox on a manual
+    clock); with ``wall``, the real monotonic clock."""
+
+    wall: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .errors import SyncFailedError, SyncTimeoutError, ValidationError
-from .operations import data_status, get_pull_operation
+from .linking import linked_connections, not_linked_error
+from .operations import data_status, get_company, get_pull_operation
 from .progress import SyncProgress
 from .records import DataStatus
 from .steps import Now, Operation, Sleep
@@ -25,7 +26,8 @@ def wait_for_sync(
 
     Returns each data type's final DataStatus (Complete or NotSupported). Raises SyncFailedError
     when any ended in an error status (naming each with its errorMessage; ``completed`` keeps the
-    rest), SyncTimeoutError when ``timeout`` seconds pass first.
+    rest), SyncTimeoutError when ``timeout`` seconds pass first, and NotLinkedError at once when
+    nothing is queued and the company has no Linked connection (nothing could ever end).
     """
     check_uuid(company_id, "company_id")
     watched = _watched(data_types)
@@ -36,12 +38,20 @@ def wait_for_sync(
         raise ValidationError("on_progress must be a function taking one SyncProgress argument.")
     start = yield Now()
     polls = 0
+    checked_link = False
     while True:
         statuses = yield from data_status(company_id)
         polls += 1
         now = yield Now()
         names = watched if watched is not None else tuple(sorted(statuses))
         progress = SyncProgress({name: statuses.get(name) for name in names}, polls, now - start)
+        nothing_queued = all(status is None for status in progress.statuses.values())
+        if nothing_queued and not checked_link:
+            # Nothing to wait for yet: only a Linked connection can ever queue something.
+            checked_link = True
+            company = yield from get_company(company_id)
+            if not linked_connections(company):
+                raise not_linked_error(company)
         if on_progress is not None:
             on_progress(progress)
         if progress.finished:
@@ -76,6 +86,11 @@ def _outcome(company_id: str, progress: SyncProgress) -> Operation[dict[str, Dat
 
 
 def _timeout_message(company_id: str, progress: SyncProgress, timeout: float) -> str:
+    if not progress.statuses:
+        return (
+            f"Nothing was queued for company {company_id} in {timeout:g} s, though it is linked: queue its data "
+            "with refresh_all(company_id) or refresh_data_type(company_id, data_type), then call wait_for_sync again."
+        )
     waiting = []
     for name in progress.pending:
         status = progress.statuses[name]

@@ -16,7 +16,9 @@ from codat_nb import (
     Connection,
     DataStatus,
     Integration,
+    LinkTimeoutError,
     NotFoundError,
+    NotLinkedError,
     PullOperation,
     RateLimitError,
     ServerError,
@@ -180,9 +182,73 @@ def wait_for_sync_times_out_with_what_is_pending(codat: Codat) -> None:
 
 @case
 def wait_for_sync_on_a_type_never_queued_says_so(codat: Codat) -> None:
-    company = codat.create_company("Nothing Queued")
-    with pytest.raises(SyncTimeoutError, match="never queued"):
-        codat.wait_for_sync(company.id, ["invoices"], timeout=1)
+    company, _ = codat.linked("Nothing Queued")  # the accounting Sandbox queues no commerce type
+    with pytest.raises(SyncTimeoutError, match=r"still waiting for commerce-orders \(never queued: call refresh_data_type\)"):
+        codat.wait_for_sync(company.id, ["commerce-orders"], timeout=1)
+
+
+@case
+def wait_for_sync_on_a_company_not_linked_says_link_it_first(codat: Codat) -> None:
+    """Not "0/0 data types done (100%)": nothing can ever sync, so say what to do."""
+    company = codat.create_company("Never Linked")
+    codat.create_connection(company.id, "mqjo")
+    before = codat.requests_sent
+    seen: list[Any] = []
+    with pytest.raises(NotLinkedError, match=r"^Company 'Never Linked' \([0-9a-f-]{36}\) has nothing to sync") as raised:
+        codat.wait_for_sync(company.id, on_progress=seen.append)
+    message = str(raised.value)
+    assert "no Linked connection (connections: Sandbox PendingAuth)" in message
+    assert company.redirect in message and "wait_for_link" in message
+    assert (raised.value.company_id, raised.value.redirect) == (company.id, company.redirect)
+    assert codat.requests_sent - before == 2  # one dataStatus poll, one look at the company
+    assert seen == []  # no progress was reported, let alone 100%
+    with pytest.raises(NotLinkedError, match="has nothing to sync"):
+        codat.wait_for_sync(company.id, ["invoices"])
+
+
+@case
+def wait_for_sync_on_a_linked_company_with_nothing_queued_says_queue_it(codat: Codat) -> None:
+    company = codat.create_company("Nothing First")
+    settings = codat.get_sync_settings(company.id)
+    codat.set_sync_settings([{**s.to_json(), "fetchOnFirstLink": False} for s in settings.settings], company.id)
+    connection = codat.create_connection(company.id, "mqjo")
+    codat.authorize(company.id, connection.id)
+    seen: list[Any] = []
+    with pytest.raises(SyncTimeoutError, match=r"Nothing was queued for company .* queue its data with refresh_all\(company_id\)"):
+        codat.wait_for_sync(company.id, timeout=5, on_progress=seen.append)
+    assert seen and all(p.overall == 0 and not p.finished for p in seen)
+
+
+@case
+def wait_for_link_returns_the_connection_once_the_customer_connects(codat: Codat) -> None:
+    company = codat.create_company("Linking Ltd")
+    connection = codat.create_connection(company.id, "mqjo")
+    polls: list[Any] = []
+
+    def press_connect_on_the_second_poll(seen: Company) -> None:
+        polls.append([c.status for c in seen.data_connections])
+        if len(polls) == 2:
+            codat.authorize(company.id, connection.id)
+
+    linked = codat.wait_for_link(company.id, timeout=30, poll_interval=0.01, on_progress=press_connect_on_the_second_poll)
+    assert (linked.id, linked.status) == (connection.id, "Linked")
+    assert polls == [["PendingAuth"], ["PendingAuth"], ["Linked"]]
+
+
+@case
+def wait_for_link_times_out_saying_which_url_to_open(codat: Codat) -> None:
+    company = codat.create_company("Waiting Ltd")
+    codat.create_connection(company.id, "mqjo")
+    sleeps_before = list(codat.sleeps)
+    with pytest.raises(LinkTimeoutError, match=r"^Company 'Waiting Ltd' \([0-9a-f-]{36}\) still has no Linked connection after 0.2 s") as raised:
+        codat.wait_for_link(company.id, timeout=0.2, poll_interval=0.05)
+    message = str(raised.value)
+    assert "(connections: Sandbox PendingAuth)" in message and company.redirect in message and "press Connect" in message
+    assert raised.value.company.id == company.id
+    # A person is waited for: real time passed; the Sandbox's clock was not moved instead.
+    assert codat.sleeps == sleeps_before
+    with pytest.raises(ValidationError, match="timeout must be a number of seconds"):
+        codat.wait_for_link(company.id, timeout=-1)
 
 
 # -- reads -----------------------------------------------------------------------------------------------

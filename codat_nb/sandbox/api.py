@@ -18,14 +18,14 @@ COMPANY_TAGS = Schema("Company tags", {"*": "string"})
 
 
 def list_companies(call: Call) -> Response:
-    tenant, base_url = call.tenant, call.base_url
+    tenant = call.tenant
     companies = _filter_tags(list(tenant.companies.values()), call.request.param("tags"))
     return paged_response(
         call.request,
         companies,
         schemas.COMPANY,
-        record=lambda company: views.company_rendered(tenant, company, base_url)[0],
-        encoded=lambda company: views.company_rendered(tenant, company, base_url)[1],
+        record=lambda company: views.company_rendered(tenant, company, call.base_url)[0],
+        encoded=lambda company: views.company_rendered(tenant, company, call.base_url)[1],
     )
 
 

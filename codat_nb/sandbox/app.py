@@ -8,7 +8,7 @@ import itertools
 import logging
 import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from . import accounting, api, controls, link
 from .clock import Clock, format_timestamp
@@ -39,6 +39,10 @@ class Emulator:
         latency_ms: delay the transports add to each Codat API answer.
         api_keys: if given, only these keys are accepted; otherwise any key is its own tenant.
         state_path: a SQLite file that keeps state across restarts.
+        public_url: where browsers reach this emulator, for the Link URLs and logos it hands out
+            (``redirect``, ``linkUrl``, ``logoUrl``): a URL, or a function of the request's origin
+            giving one (the embedded Sandbox starts serving its Link pages when first asked). By
+            default, the origin each request came in on.
     """
 
     def __init__(
@@ -51,7 +55,9 @@ class Emulator:
         latency_ms: int = 0,
         api_keys: Iterable[str] | None = None,
         state_path: str | Path | None = None,
+        public_url: str | Callable[[str], str] | None = None,
     ) -> None:
+        self.public_url = public_url
         self.clock = clock if clock is not None else Clock(speed=speed)
         store = SqliteStore(state_path) if state_path else MemoryStore()
         self.state = SandboxState(seed, self.clock, store, error_rate)
@@ -121,6 +127,13 @@ class Emulator:
 
     def close(self) -> None:
         self.state.store.close()
+
+    def link_base(self, origin: str) -> str:
+        """The base of the Link URLs handed out for a request that came in on ``origin``."""
+        if self.public_url is None:
+            return origin
+        base = self.public_url(origin) if callable(self.public_url) else self.public_url
+        return base.rstrip("/")
 
     def latency_seconds(self, request: Request) -> float:
         """How long a transport should wait before answering (Codat paths only)."""
@@ -228,7 +241,7 @@ def _unauthorized(detail: str) -> HTTPError:
 
 
 def _is_public_path(path: str) -> bool:
-    return path == "/" or path == "" or path.startswith("/link/")
+    return path in ("/", "", "/favicon.ico") or path.startswith("/link/")
 
 
 def _is_local_path(path: str) -> bool:

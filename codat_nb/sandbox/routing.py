@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
@@ -41,9 +42,10 @@ class Call:
     def state(self) -> SandboxState:
         return self.emulator.state
 
-    @property
+    @functools.cached_property
     def base_url(self) -> str:
-        return self.request.base_url
+        """Where Link URLs and logos point: the emulator's public URL, else the request's origin."""
+        return self.emulator.link_base(self.request.base_url)
 
 
 Handler = Callable[[Call], Response]

@@ -92,6 +92,7 @@ class BackgroundServer:
         self.emulator = emulator
         self._sock = bind(host, port)
         self.url = base_url_of(self._sock)
+        self.port: int = self._sock.getsockname()[1]
         self._ready = threading.Event()
         self._server = _Server(_config(emulator, "error"), self._ready.set)
         self._thread = threading.Thread(target=self._run, name=f"codat-sandbox {self.url}", daemon=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import urljoin
 from html.parser import HTMLParser
 from typing import Any, Iterator
 
@@ -26,6 +27,11 @@ class LinkPage(HTMLParser):
         self.banners: dict[str, list[str]] = {"status": [], "alert": []}
         self.buttons: list[str] = []
         self.forms: list[dict[str, str | None]] = []
+        self.headings: list[str] = []
+        self.links: dict[str, str] = {}  # text -> href
+        self.urls: list[str] = []  # every href, src and action, to check they are all relative
+        self._heading: list[str] | None = None
+        self._link: tuple[str, list[str]] | None = None
         self._card: str | None = None
         self._label: dict[str, Any] | None = None
         self._banner: str | None = None
@@ -35,6 +41,11 @@ class LinkPage(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attr = dict(attrs)
+        self.urls += [value for name, value in attrs if name in ("href", "src", "action") and value is not None]
+        if tag == "h1":
+            self._heading = []
+        elif tag == "a":
+            self._link = (attr.get("href") or "", [])
         if tag == "section" and "card" in (attr.get("class") or ""):
             self._card = attr.get("aria-label") or ""
             self.cards[self._card] = []
@@ -56,6 +67,12 @@ class LinkPage(HTMLParser):
             self.forms.append({"method": attr.get("method"), "action": attr.get("action")})
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "h1" and self._heading is not None:
+            self.headings.append("".join(self._heading).strip())
+            self._heading = None
+        elif tag == "a" and self._link is not None:
+            self.links["".join(self._link[1]).strip()] = self._link[0]
+            self._link = None
         if tag == "section":
             self._card = None
         elif tag == "label":
@@ -67,6 +84,10 @@ class LinkPage(HTMLParser):
             self._button = None
 
     def handle_data(self, data: str) -> None:
+        if self._heading is not None:
+            self._heading.append(data)
+        if self._link is not None:
+            self._link[1].append(data)
         if self._label is not None:
             self._label["text"] += data
         if self._banner is not None:
@@ -103,6 +124,11 @@ def link_path(company_id: str) -> str:
     return f"/link/company/{company_id}"
 
 
+def resolve(page_path: str, reference: str) -> str:
+    """What a browser on ``page_path`` makes of a relative href, action or Location."""
+    return urljoin("http://browser.test" + page_path, reference).removeprefix("http://browser.test")
+
+
 def snapshot(client: httpx.Client, company_id: str) -> dict[str, Any]:
     return {
         "company": client.get(f"/companies/{company_id}").json(),
@@ -133,8 +159,9 @@ def test_page_lists_the_integrations_with_only_the_sandboxes_enabled(client, ano
 
     assert list(page.cards) == ["Accounting", "Commerce", "Banking"]
     assert page.buttons == ["Connect", "Connect", "Connect"]
-    action = f"/link/company/{company['id']}/connect"
-    assert page.forms == [{"method": "post", "action": action}] * 3
+    # Relative, so the page also works under a proxy's prefix; it resolves to the connect route.
+    assert page.forms == [{"method": "post", "action": f"../company/{company['id']}/connect"}] * 3
+    assert resolve(link_path(company["id"]), page.forms[0]["action"]) == f"/link/company/{company['id']}/connect"
     for integration in INTEGRATIONS:
         radio = page.radio(integration.source_type, integration.key)
         assert radio["name"] == "integration"
@@ -258,18 +285,26 @@ def test_connect_links_a_sandbox_and_queues_first_link_pulls(client, anonymous, 
     response = anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": key})
 
     assert response.status_code == 303
-    assert response.headers["location"] == f"{link_path(company['id'])}?connected={key}"
-    page = LinkPage(anonymous.get(response.headers["location"]).text)
-    assert page.banners == {"status": [f"{platform} connected."], "alert": []}
+    assert response.headers["location"] == f"../../company/{company['id']}?connected={key}"
+    after = resolve(f"{link_path(company['id'])}/connect", response.headers["location"])
+    assert after == f"{link_path(company['id'])}?connected={key}"
+    # Codat's success state: "{Platform} connected", a line naming the company, Continue; no form.
+    page = LinkPage(anonymous.get(after).text)
+    assert page.headings == [f"{platform} connected"]
+    assert "Platypus Properties" in anonymous.get(after).text.split("<h1>")[1]
+    assert page.buttons == [] and page.forms == [] and page.cards == {}
+    assert resolve(after, page.links["Continue"]) == link_path(company["id"])
     (connection,) = client.get(f"/companies/{company['id']}").json()["dataConnections"]
     assert (connection["integrationKey"], connection["status"], connection["sourceType"]) == (key, "Linked", card)
     history = client.get(f"/companies/{company['id']}/data/history", params={"pageSize": 5000}).json()
     assert history["totalResults"] > 0
     assert {pull["connectionId"] for pull in history["results"]} == {connection["id"]}
     assert {pull["status"] for pull in history["results"]} == {"Queued"}
-    # The card now says so.
+    # The card now says so, and offers no Connect button for it any more.
     html = anonymous.get(link_path(company["id"])).text
     assert f"<h2>{card} <span class='tag ok'>&#10003; {platform} connected</span></h2>" in html
+    main = LinkPage(html)
+    assert main.cards[card] == [] and main.buttons == ["Connect", "Connect"]
 
 
 def test_connect_authorises_the_pending_connection_instead_of_adding_one(client, anonymous):
@@ -285,15 +320,20 @@ def test_connect_authorises_the_pending_connection_instead_of_adding_one(client,
     assert connection["status"] == "Linked"
 
 
-@pytest.mark.parametrize("key", ["mqjo", "aiwb", "qhnd"])
-def test_connect_again_keeps_the_one_linked_connection(client, anonymous, key):
+@pytest.mark.parametrize(("key", "platform"), [("mqjo", "Sandbox"), ("aiwb", "Commerce Sandbox"), ("qhnd", "Banking Sandbox")])
+def test_connect_again_is_refused_visibly_and_changes_nothing(client, anonymous, emulator, key, platform):
+    """Pressing Connect again (a stale tab, a resubmitted form) is no silent re-authorisation."""
     company = create_company(client)
     anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": key})
+    emulator.clock.advance(60)
     before = snapshot(client, company["id"])
 
     again = anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": key})
 
-    assert again.status_code == 303
+    assert again.status_code == 409
+    assert "location" not in again.headers
+    page = LinkPage(again.text)
+    assert page.banners["status"] == [f"{platform} is already connected for Platypus Properties; nothing was changed."]
     assert snapshot(client, company["id"]) == before
 
 
@@ -314,13 +354,37 @@ def test_connection_link_url_connects_that_connection(client, anonymous):
 
     response = anonymous.post(path)
     assert response.status_code == 303
-    assert response.headers["location"] == path
-    done = LinkPage(anonymous.get(path).text)
-    assert done.banners["status"] == ["Sandbox connected for Perfect Plasterers, ltd."]
-    assert done.buttons == []
+    assert response.headers["location"] == "start"
+    assert resolve(path, response.headers["location"]) == path
+    text = anonymous.get(path).text
+    done = LinkPage(text)
+    assert done.headings == ["Sandbox connected"]
+    assert "Perfect Plasterers, ltd's accounting data is now shared through Codat." in text
+    assert done.buttons == [] and done.forms == []
+    assert resolve(path, done.links["Continue"]) == link_path(company["id"])
     (linked,) = client.get(f"/companies/{company['id']}").json()["dataConnections"]
     assert (linked["id"], linked["status"]) == (connection["id"], "Linked")
-    assert client.get(f"/companies/{company['id']}/data/history").json()["totalResults"] > 0
+    pulls = client.get(f"/companies/{company['id']}/data/history").json()["totalResults"]
+    assert pulls > 0
+
+    before = snapshot(client, company["id"])
+    again = anonymous.post(path)
+    assert again.status_code == 409
+    assert LinkPage(again.text).banners["status"] == ["Sandbox was already connected for Perfect Plasterers, ltd; nothing was changed."]
+    assert snapshot(client, company["id"]) == before
+
+
+def test_connection_link_url_offers_the_sample_companies_and_shares_the_one_chosen(client, anonymous, emulator):
+    company = create_company(client)
+    connection = client.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"}).json()
+    path = httpx.URL(connection["linkUrl"]).path
+    assert "<select id='dataset' name='dataset'>" in anonymous.get(path).text
+
+    assert anonymous.post(path, data={"dataset": "us-retailer"}).status_code == 303
+
+    assert client.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Linked"
+    emulator.clock.advance(3600)  # the first-link pulls complete
+    assert client.get(f"/companies/{company['id']}/data/info").json()["baseCurrency"] == "USD"  # the US retailer's books
 
 
 def test_connection_link_url_under_another_company_is_an_html_404(client, anonymous):
@@ -406,3 +470,79 @@ def test_connected_banner_only_shows_for_an_integration_that_is_linked(client, a
     page = LinkPage(anonymous.get(f"{link_path(company['id'])}?connected={key}").text)
     assert client.get(f"/companies/{company['id']}").json()["dataConnections"] == []
     assert page.banners["status"] == []
+
+
+# -- relative URLs, favicon, public URL ---------------------------------------------------------
+
+
+def every_link_page(client: httpx.Client, anonymous: httpx.Client) -> dict[str, httpx.Response]:
+    """One of each page a customer can see: main, success, sign-in, refusal, error."""
+    company = create_company(client)
+    pending = create_company(client, "Pending Ltd")
+    connection = client.post(f"/companies/{pending['id']}/connections", json={"platformKey": "mqjo"}).json()
+    start = httpx.URL(connection["linkUrl"]).path
+    pages = {
+        link_path(company["id"]): anonymous.get(link_path(company["id"])),
+        start: anonymous.get(start),
+        f"{link_path(company['id'])}/connect": anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": "gbol"}),
+    }
+    anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": "mqjo"})
+    pages[f"{link_path(company['id'])}?connected=mqjo"] = anonymous.get(f"{link_path(company['id'])}?connected=mqjo")
+    pages[link_path(company["id"]) + "#after"] = anonymous.get(link_path(company["id"]))
+    pages[f"{link_path(company['id'])}/connect#again"] = anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": "mqjo"})
+    pages[link_path(MISSING_COMPANY)] = anonymous.get(link_path(MISSING_COMPANY))
+    return pages
+
+
+def test_every_link_form_and_image_is_relative_and_resolves_to_a_served_page(client, anonymous):
+    """Under jupyter-server-proxy the pages live at /user/<name>/proxy/<port>/link/...: an
+    absolute path would leave the prefix and 404 (jupyter-server-proxy #114)."""
+    prefix = "/user/someone/proxy/8787"
+    for path, response in every_link_page(client, anonymous).items():
+        page = LinkPage(response.text)
+        for url in page.urls:
+            if url.startswith("data:"):
+                continue
+            assert not url.startswith(("/", "http:", "https:", "//")), (path, url)
+            behind_proxy = resolve(prefix + path.split("#")[0], url)
+            assert behind_proxy.startswith(prefix + "/link/"), (path, url, behind_proxy)
+            target = behind_proxy.removeprefix(prefix)
+            if any(form["action"] == url for form in page.forms):
+                continue  # a form's target is a POST route, checked by the Connect tests
+            assert anonymous.get(target).status_code == 200, (path, url)
+
+
+def test_redirects_after_connect_stay_under_the_prefix(client, anonymous):
+    prefix = "/user/someone/proxy/8787"
+    company = create_company(client)
+    pending = client.post(f"/companies/{company['id']}/connections", json={"platformKey": "aiwb"}).json()
+    start = httpx.URL(pending["linkUrl"]).path
+    connect = f"{link_path(company['id'])}/connect"
+    for path, response in ((connect, anonymous.post(connect, data={"integration": "mqjo"})), (start, anonymous.post(start))):
+        assert response.status_code == 303
+        assert resolve(prefix + path, response.headers["location"]).startswith(prefix + "/link/"), response.headers["location"]
+
+
+def test_favicon_is_served_without_a_key(anonymous):
+    response = anonymous.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/svg+xml"
+    assert ET.fromstring(response.content).tag == "{http://www.w3.org/2000/svg}svg"
+
+
+def test_pages_carry_their_icon_inline_so_the_browser_asks_for_nothing_else(client, anonymous):
+    company = create_company(client)
+    assert "<link rel='icon' href='data:image/svg+xml," in anonymous.get(link_path(company["id"])).text
+
+
+@pytest.mark.parametrize("public_url", ["http://127.0.0.1:9999/", "/user/someone/proxy/9999", lambda origin: "https://hub.test/x"])
+def test_public_url_sets_where_link_urls_and_logos_point(public_url):
+    emulator = Emulator(seed=0, public_url=public_url)
+    base = (public_url("http://sandbox.codat.local") if callable(public_url) else public_url).rstrip("/")
+    with emulator.http_client(api_key=API_KEY) as client:
+        company = client.post("/companies", json={"name": "Acme", "platformType": "mqjo"}).json()
+        assert company["redirect"] == f"{base}/link/company/{company['id']}"
+        (connection,) = company["dataConnections"]
+        assert connection["linkUrl"] == f"{base}/link/companies/{company['id']}/connections/{connection['id']}/start"
+        assert client.get("/integrations/mqjo").json()["logoUrl"] == f"{base}/link/logos/mqjo.svg"
+    emulator.close()

@@ -118,11 +118,20 @@ def test_connect_sandbox_from_the_company_link_page(page: Page, api: httpx.Clien
     expect(sandbox).to_be_checked()
     card.get_by_role("button", name="Connect", exact=True).click()
 
-    expect(page.get_by_role("status")).to_have_text("Sandbox connected.")
+    # Codat's success state: "{Platform} connected", the company's name, Continue; no live form.
     expect(page).to_have_url(f"{live_url}/link/company/{company['id']}?connected=mqjo")
-    expect(page.get_by_role("region", name="Accounting").get_by_role("heading")).to_contain_text("Sandbox connected")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sandbox connected")
+    expect(page.get_by_text("Platypus Properties's accounting data is now shared through Codat.")).to_be_visible()
+    expect(page.get_by_role("button", name="Connect")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)
     assert_linked_with_first_link_pulls(api, company["id"])
+
+    page.get_by_role("link", name="Continue").click()
+    expect(page).to_have_url(f"{live_url}/link/company/{company['id']}")
+    accounting = page.get_by_role("region", name="Accounting")
+    expect(accounting.get_by_role("heading")).to_contain_text("Sandbox connected")
+    expect(accounting.get_by_role("button", name="Connect")).to_have_count(0)  # Connect again is not offered
+    expect(page.get_by_role("button", name="Connect")).to_have_count(2)  # Commerce and Banking still are
 
 
 def test_connect_through_a_connections_link_url(page: Page, api: httpx.Client, live_url: str):
@@ -140,7 +149,8 @@ def test_connect_through_a_connections_link_url(page: Page, api: httpx.Client, l
     expect(page.get_by_text("Connect to Sandbox to share Perfect Plasterers, ltd's data.")).to_be_visible()
     page.get_by_role("button", name="Connect", exact=True).click()
 
-    expect(page.get_by_role("status")).to_have_text("Sandbox connected for Perfect Plasterers, ltd.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sandbox connected")
+    expect(page.get_by_text("Perfect Plasterers, ltd's accounting data is now shared through Codat.")).to_be_visible()
     expect(page).to_have_url(link_url)
     expect(page.get_by_role("button", name="Connect")).to_have_count(0)
     assert_linked_with_first_link_pulls(api, company["id"], connection["id"])
