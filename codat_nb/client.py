@@ -183,6 +183,8 @@ OPERATIONS: dict[str, Callable[..., Operation[Any]]] = {
     "wait_for_sync": syncing.wait_for_sync,
     "wait_for_link": linking.wait_for_link,
     "get_record": reads.get_record,
+    "count_records": reads.count_records,
+    "get_page": reads.get_page,
     "company_info": reads.company_info,
 }  # fmt: skip
 

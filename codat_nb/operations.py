@@ -13,6 +13,7 @@ from .validation import (
     check_data_type,
     check_page_size,
     check_platform_key,
+    check_tags,
     check_uuid,
 )
 
@@ -80,7 +81,7 @@ def create_company(name: str, description: str | None = None, tags: Mapping[str,
     if description is not None:
         body["description"] = _text(description, "description")
     if tags is not None:
-        body["tags"] = _tags(tags)
+        body["tags"] = check_tags(tags)
     # Never retried after an unclear failure: a second POST would make a second company.
     return Company.from_json((yield Send("POST", "/companies", json=body, idempotent=False)))
 
@@ -104,7 +105,7 @@ def update_company(
     if description is not None:
         body["description"] = _text(description, "description")
     if tags is not None:
-        body["tags"] = _tags(tags)
+        body["tags"] = check_tags(tags)
     if not body:
         raise ValidationError("update_company needs at least one of name=, description= or tags=.")
     return Company.from_json((yield Send("PATCH", path, json=body)))
@@ -117,7 +118,7 @@ def replace_company(company_id: str, name: str, description: str | None = None, 
     if description is not None:
         body["description"] = _text(description, "description")
     if tags is not None:
-        body["tags"] = _tags(tags)
+        body["tags"] = check_tags(tags)
     return Company.from_json((yield Send("PUT", path, json=body)))
 
 
@@ -240,16 +241,3 @@ def _text(value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise ValidationError(f"{what} must be a string; got {type(value).__name__}.")
     return value
-
-
-def _tags(tags: Any) -> dict[str, str]:
-    if not isinstance(tags, Mapping):
-        raise ValidationError(f"tags must be a mapping of strings to strings, such as {{'region': 'uk'}}; got {type(tags).__name__}.")
-    if len(tags) > 10:
-        raise ValidationError(f"Codat allows at most 10 tags on a company; got {len(tags)}.")
-    for key, value in tags.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 27:
-            raise ValidationError(f"Each tag name must be a string of 1 to 27 characters; got {key!r}.")
-        if not isinstance(value, str) or len(value) > 100:
-            raise ValidationError(f"Tag {key!r} must have a string value of at most 100 characters.")
-    return dict(tags)

@@ -12,7 +12,7 @@ from .errors import DataChangedError, SchemaError, ValidationError
 from .operations import DEFAULT_PAGE_SIZE, collect, company_path, list_params, results_of
 from .records import Connection
 from .responses import parse_json
-from .steps import Concurrency, Emit, Operation, Prefetch, Send, Take
+from .steps import Concurrency, Emit, Gather, Operation, Prefetch, Send, Take
 from .validation import check_data_type, check_positive_int, check_record_id, check_uuid
 
 #: Data types read at /companies/{id}/data/{path}.
@@ -157,6 +157,72 @@ def get_record(company_id: str, data_type: str, record_id: str, connection_id: s
         path = f"{base}/connections/{check_uuid(connection_id, 'connection_id')}/data/bankAccounts/{record_id}"
         return (yield Send("GET", path))
     raise ValidationError(f"{data_type} records cannot be read one by one; use list_records(company_id, {data_type!r}).")
+
+
+def get_page(
+    company_id: str,
+    data_type: str,
+    page: int = 1,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    query: str | None = None,
+    order_by: str | None = None,
+    connection_id: str | None = None,
+    account_id: str | None = None,
+) -> Operation[dict[str, Any]]:
+    """One page of a data type as Codat answers it (``results``, ``pageNumber``, ``pageSize``,
+    ``totalResults``, ``_links``): for previews that must not read every record."""
+    base = company_path(company_id)
+    data_type = check_data_type(data_type)
+    params = {**list_params(query, order_by, page_size), "page": check_positive_int(page, "page", 1, 10_000_000)}
+    if data_type in COMPANY_PATHS:
+        path = f"{base}/data/{COMPANY_PATHS[data_type]}"
+    elif data_type in CONNECTION_TYPES:
+        if connection_id is None:
+            connection_id = (yield from accounting_connection(company_id)).id
+        path = f"{base}/connections/{check_uuid(connection_id, 'connection_id')}/data/bankAccounts"
+        if data_type == "bankTransactions":
+            if account_id is None:
+                raise ValidationError("bankTransactions are paged per bank account: pass account_id= (list_records(company_id, 'bankAccounts') gives the ids).")
+            path += f"/{quote(check_record_id(account_id, 'account_id'), safe='')}/bankTransactions"
+    else:
+        raise ValidationError(f"{data_type} has no pages: " + ("it is one record, read with company_info." if data_type == "company" else f"read it with {REPORTS.get(data_type, 'list_records')}."))
+    body = yield Send("GET", path, params)
+    results_of(body, path)
+    return body
+
+
+def count_records(
+    company_id: str, data_type: str, query: str | None = None, connection_id: str | None = None
+) -> Operation[int]:
+    """How many records a data type holds, from ``totalResults`` of one one-record page each (one
+    request; bank transactions one per bank account), without reading the records."""
+    base = company_path(company_id)
+    data_type = check_data_type(data_type)
+    params = list_params(query, None, 1)
+    if data_type in REPORTS:
+        raise ValidationError(f"{data_type} is a report, not a list of records: use {REPORTS[data_type]}(company_id, ...).")
+    if data_type == "company":
+        yield Send("GET", f"{base}/data/info")  # 409 before the first sync, like the other types
+        return 1
+    if data_type in COMPANY_PATHS:
+        return _total((yield Send("GET", f"{base}/data/{COMPANY_PATHS[data_type]}", params)), data_type)
+    if data_type not in CONNECTION_TYPES:
+        raise ValidationError(f"codat_nb reads accounting data types ({', '.join(READABLE)}); {data_type} is not one of them yet.")
+    if connection_id is None:
+        connection_id = (yield from accounting_connection(company_id)).id
+    banks = f"{base}/connections/{check_uuid(connection_id, 'connection_id')}/data/bankAccounts"
+    if data_type == "bankAccounts":
+        return _total((yield Send("GET", banks, params)), data_type)
+    accounts = [a["id"] for a in (yield from collect(pages(banks, list_params(None, None, 5000)), dict))]
+    sends = tuple(Send("GET", f"{banks}/{quote(account, safe='')}/bankTransactions", params) for account in accounts)
+    return sum(_total(body, data_type) for body in ((yield Gather(sends)) if sends else []))
+
+
+def _total(body: Any, data_type: str) -> int:
+    total = body.get("totalResults") if isinstance(body, dict) else None
+    if isinstance(total, bool) or not isinstance(total, int):
+        raise SchemaError(f"The {data_type} page carries no totalResults to count by; check base_url points at the Codat API.")
+    return total
 
 
 def company_info(company_id: str) -> Operation[dict[str, Any]]:

@@ -90,13 +90,19 @@ def check_positive_int(value: Any, what: str, low: int, high: int) -> int:
     return value
 
 
+def company_name_parts(name: str) -> tuple[str, tuple[str, ...]]:
+    """The name as Codat saves it, and the characters (sorted, once each) it strips."""
+    stripped = tuple(sorted({ch for ch in name if not _NAME_ALLOWED.match(ch)}))
+    kept = "".join(ch for ch in name if _NAME_ALLOWED.match(ch)).strip()
+    return kept, stripped
+
+
 def check_company_name(name: Any) -> str:
     """Codat strips characters outside its rule rather than refusing them: warn, naming them,
     and refuse only a name that would be left empty."""
     if not isinstance(name, str):
         raise ValidationError(f"name must be a string; got {type(name).__name__}.")
-    stripped = sorted({ch for ch in name if not _NAME_ALLOWED.match(ch)})
-    kept = "".join(ch for ch in name if _NAME_ALLOWED.match(ch)).strip()
+    kept, stripped = company_name_parts(name)
     if not kept:
         raise ValidationError(
             f"The company name {_show(name)} has no allowed characters: use letters, digits, spaces and - ' , & @ . ? !"
@@ -109,6 +115,22 @@ def check_company_name(name: Any) -> str:
             stacklevel=3,
         )
     return name
+
+
+def check_tags(tags: Any) -> dict[str, str]:
+    """Codat's company tags: at most 10, names of 1-27 characters, string values of at most 100."""
+    from collections.abc import Mapping
+
+    if not isinstance(tags, Mapping):
+        raise ValidationError(f"tags must be a mapping of strings to strings, such as {{'region': 'uk'}}; got {type(tags).__name__}.")
+    if len(tags) > 10:
+        raise ValidationError(f"Codat allows at most 10 tags on a company; got {len(tags)}.")
+    for key, value in tags.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= 27:
+            raise ValidationError(f"Each tag name must be a string of 1 to 27 characters; got {key!r}.")
+        if not isinstance(value, str) or len(value) > 100:
+            raise ValidationError(f"Tag {key!r} must have a string value of at most 100 characters.")
+    return dict(tags)
 
 
 def _show(value: Any) -> str:

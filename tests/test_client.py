@@ -251,6 +251,38 @@ def wait_for_link_times_out_saying_which_url_to_open(codat: Codat) -> None:
         codat.wait_for_link(company.id, timeout=-1)
 
 
+@case
+def count_records_and_get_page_read_one_page_not_the_records(codat: Codat) -> None:
+    company, _ = codat.synced(dataset="small-uk", invoices=230)
+    before = codat.requests_sent
+    assert codat.count_records(company.id, "invoices") == 230
+    assert codat.count_records(company.id, "invoices", query="status=Paid") == codat.raw(
+        f"/companies/{company.id}/data/invoices", query="status=Paid", pageSize=1)["totalResults"]
+    assert codat.requests_sent - before == 2  # one request each, whatever the size
+    assert codat.count_records(company.id, "company") == 1
+    accounts = codat.list_records(company.id, "bankAccounts")
+    assert codat.count_records(company.id, "bankAccounts") == len(accounts)
+    assert codat.count_records(company.id, "bankTransactions") == len(codat.list_records(company.id, "bankTransactions"))
+    page = codat.get_page(company.id, "invoices", page=3, page_size=40)
+    expected = codat.raw(f"/companies/{company.id}/data/invoices", page=3, pageSize=40)
+    assert page == expected and page["pageNumber"] == 3 and len(page["results"]) == 40
+    transactions = codat.get_page(company.id, "bankTransactions", account_id=accounts[0]["id"], page_size=5)
+    assert len(transactions["results"]) == 5
+    with pytest.raises(ValidationError, match="paged per bank account: pass account_id="):
+        codat.get_page(company.id, "bankTransactions")
+    with pytest.raises(ValidationError, match="balanceSheet is a report"):
+        codat.count_records(company.id, "balanceSheet")
+    with pytest.raises(ValidationError, match="page must be a whole number from 1"):
+        codat.get_page(company.id, "invoices", page=0)
+
+
+@case
+def count_records_before_the_first_sync_is_a_conflict(codat: Codat) -> None:
+    company, _ = codat.linked("Not Synced Ltd")
+    with pytest.raises(ConflictError):
+        codat.count_records(company.id, "invoices")
+
+
 # -- reads -----------------------------------------------------------------------------------------------
 
 
