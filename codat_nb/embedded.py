@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .client import AsyncClient, Client
 from .link_server import LinkServer
 from .sandbox import DEFAULT_BASE_URL, Clock, Emulator, ManualClock
+from .errors import ValidationError
 from .validation import check_uuid
 
 #: Every in-process client uses this key: the Sandbox keeps one tenant per key.
@@ -26,6 +28,9 @@ class Sandbox:
             tests are instant and repeatable.
         latency_ms, error_rate: simulated network delay, and the share of pulls that fail.
         state_path: keep companies, connections and pulls in this SQLite file.
+        start: the simulated time the clock starts at (a datetime or ISO 8601 text; default now, or
+            MANUAL_EPOCH for a manual clock): a fixed start on a running clock keeps the books and
+            their counts the same every day (they are drawn up to the day of the link).
         browser_links: hand out Link URLs (``redirect``, ``linkUrl``) that a browser can open: the
             first one handed out starts serving the Sandbox on a loopback port in the background
             (see codat_nb.link_server; also through jupyter-server-proxy on JupyterHub and Binder).
@@ -42,8 +47,10 @@ class Sandbox:
         error_rate: float = 0.0,
         state_path: str | Path | None = None,
         browser_links: bool = True,
+        start: datetime | str | None = None,
     ) -> None:
-        clock = ManualClock() if manual_clock else Clock(speed=speed)
+        begin = _start(start)
+        clock = (ManualClock(begin) if begin else ManualClock()) if manual_clock else Clock(start=begin, speed=speed)
         self.emulator = Emulator(seed=seed, clock=clock, latency_ms=latency_ms, error_rate=error_rate, state_path=state_path)
         self.link_server = LinkServer(self.emulator) if browser_links else None
         if self.link_server is not None:
@@ -94,8 +101,6 @@ class Sandbox:
         """Move the Sandbox's clock on (pulls progress as if that time had passed)."""
         answer = self._control.post("/_sandbox/clock/advance", json={"seconds": seconds})
         if answer.status_code != 200:
-            from .errors import ValidationError
-
             raise ValidationError(answer.json().get("error", "The Sandbox refused to move its clock."))
 
     def authorize(self, company_id: str, connection_id: str, dataset: str | None = None, invoices: int | None = None) -> dict[str, Any]:
@@ -136,3 +141,13 @@ class Sandbox:
         self.close()
 
 
+def _start(value: datetime | str | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        if value is not None and value.tzinfo is None:
+            raise ValidationError("start must be timezone-aware, such as datetime(2026, 1, 5, 9, tzinfo=timezone.utc).")
+        return value
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        raise ValidationError(f"start must be a datetime or ISO 8601 text such as '2026-01-05T09:00:00Z'; got {value!r:.60}.") from None
+    return _start(parsed)

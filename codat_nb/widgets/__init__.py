@@ -8,10 +8,21 @@ the notebook never freezes, and shows errors inside itself.
 from __future__ import annotations
 
 from ._backend import default_client
+from .company_picker import CompanyPicker
 from .create_company import CreateCompanyForm
+from .data_explorer import DataExplorer
 from .link_panel import LinkPanel
 from .sync_panel import SyncPanel
 from .sync_settings import SyncSettingsEditor
 from .wizard import ConnectWizard
 
-__all__ = ["ConnectWizard", "CreateCompanyForm", "LinkPanel", "SyncPanel", "SyncSettingsEditor", "default_client"]
+__all__ = [
+    "CompanyPicker",
+    "ConnectWizard",
+    "CreateCompanyForm",
+    "DataExplorer",
+    "LinkPanel",
+    "SyncPanel",
+    "SyncSettingsEditor",
+    "default_client",
+]

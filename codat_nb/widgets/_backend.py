@@ -65,6 +65,7 @@ class Backend:
                 return False, "needs the real Codat API: the embedded Sandbox links only its Sandbox integrations"
         return True, ""
 
-    def secret(self) -> str:
-        """The key, only to mask it out of anything a widget shows."""
-        return self.client._key.reveal()
+    def secret(self) -> str | None:
+        """The key, only to mask it out of anything a widget shows; None for the embedded Sandbox,
+        whose fixed key ("sandbox") is no secret and would otherwise mask the word everywhere."""
+        return None if self.is_embedded else self.client._key.reveal()

@@ -125,6 +125,8 @@ class SyncPanel(CodatWidget):
         self.company: Company | None = None
         self.statuses: dict[str, DataStatus] = {}
         self.result: dict[str, DataStatus] | None = None
+        #: The latest poll of the running (or last) sync, for code that looks in while it runs.
+        self.last_progress: SyncProgress | None = None
         self._platforms: dict[str, str] = {}
         self._history_task: asyncio.Task[Any] | None = None
         self._synced: list[Callable[[Company, dict[str, DataStatus]], Any]] = []
@@ -229,6 +231,7 @@ class SyncPanel(CodatWidget):
         return out
 
     def _on_progress(self, progress: SyncProgress) -> None:
+        self.last_progress = progress
         self.chart.update(progress)
         self.progress.value = f"<small>{_html.text(progress_text(progress))}</small>"
         if self._history_task is None or self._history_task.done():  # one history read at a time

@@ -51,12 +51,20 @@ class ConnectWizard(widgets.VBox):
         self.step = 0
         self.done: set[int] = set()
         self.stepper = widgets.HTML()
+        # On Synchronise the company and its connections stay in sight (the Link panel's own pills),
+        # so what the customer does on the Link page still shows once the wizard has moved on.
+        self.company_bar = widgets.HBox(
+            [widgets.HTML(), self.link.pills], layout=widgets.Layout(display="none", align_items="center", grid_gap="8px")
+        )
         self.step_buttons = [widgets.Button(description=f"{i + 1} {name}", layout=widgets.Layout(width="auto")) for i, name in enumerate(STEPS)]
         for index, control in enumerate(self.step_buttons):
             control.on_click(lambda _button, index=index: self.go(index))
         self.pages = [self.create, self.link, self.sync]
         self.body = widgets.VBox()
-        self.children = [widgets.HTML("<h2 style='margin:4px 0'>Connect a company</h2>"), self.stepper, widgets.HBox(self.step_buttons), self.body]
+        self.children = [
+            widgets.HTML("<h2 style='margin:4px 0'>Connect a company</h2>"), self.stepper, widgets.HBox(self.step_buttons),
+            self.company_bar, self.body,
+        ]  # fmt: skip
         self.add_class("codat-nb")
         self.add_class("codat-nb-wizard")
         self.create.on_created(self._created)
@@ -74,10 +82,12 @@ class ConnectWizard(widgets.VBox):
             control.disabled = index > 0 and self.company is None
             control.button_style = "info" if index == step else ""
         self.body.children = [self.pages[step]]
+        self.company_bar.layout.display = "" if step == 2 and self.company is not None else "none"
 
     def _created(self, company: Company, connection: Connection | None) -> None:
         self.company = company
         self.done = {0}  # a new company starts the guide again from its second step
+        self.company_bar.children[0].value = f"<b>{_html.text(company.name)}</b>"
         self.link.show(company)
         self.go(1)
 
@@ -88,6 +98,10 @@ class ConnectWizard(widgets.VBox):
         self.done.add(1)
         self.sync.show(company)
         self.go(2)
+
+    def __repr__(self) -> str:
+        company = f", company={self.company.name!r}" if self.company is not None else ""
+        return f"ConnectWizard(step={self.step + 1} {STEPS[self.step]}{company})"
 
     def _synced(self, company: Company, statuses: dict[str, Any]) -> None:
         if self.company is not None and company.id == self.company.id:
