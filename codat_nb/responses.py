@@ -78,11 +78,7 @@ def api_error(response: httpx.Response, method: str, path: str) -> APIError:
     problems = _validation_lines(validation)
     if problems:
         message += " Validation: " + " ".join(problems)
-    hint = _HINTS.get(status) or (_SERVER_HINT if status >= 500 else "")
-    if status == 429 and retry_after is not None:
-        hint = f"Too many requests: Codat asks to wait {retry_after:g} s before trying again."
-    if status == 409 and "/data/" not in path:
-        hint = ""
+    hint = hint_for(status, path, retry_after)
     if hint:
         message += " " + hint
     kwargs: dict[str, Any] = dict(
@@ -100,6 +96,20 @@ def api_error(response: httpx.Response, method: str, path: str) -> APIError:
     if status >= 500:
         return ServerError(message, **kwargs)
     return APIError(message, **kwargs)
+
+
+def hint_for(status: int, path: str, retry_after: float | None = None) -> str:
+    """What to do about an answer with this status (empty when the status says nothing useful)."""
+    if status == 429 and retry_after is not None:
+        return f"Too many requests: Codat asks to wait {retry_after:g} s before trying again."
+    if status == 409 and "/data/" not in path:
+        return ""
+    return _HINTS.get(status) or (_SERVER_HINT if status >= 500 else "")
+
+
+def validation_lines(validation: Any) -> list[str]:
+    """Codat's validation errors and warnings, one line each."""
+    return _validation_lines(validation if isinstance(validation, dict) else None)
 
 
 def _no_error_text(response: httpx.Response) -> str:

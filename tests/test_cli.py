@@ -104,6 +104,18 @@ def _everything(server: Served, company_id: str) -> str:
     return json.dumps(seen, sort_keys=True).replace(server.url, "<base>")
 
 
+@pytest.mark.parametrize("public_url", ["https://hub.test/user/me/proxy/8787/", "/user/me/proxy/8787"])
+def test_serve__public_url_is_where_link_urls_point(public_url: str) -> None:
+    server = Served("--speed", "0", "--public-url", public_url)
+    try:
+        company = server.http.post("/companies", json={"name": "Proxied Ltd"}).json()
+        assert company["redirect"] == f"{public_url.rstrip('/')}/link/company/{company['id']}"
+        # The pages are served where the proxy forwards to: the server's own root.
+        assert server.http.get(f"/link/company/{company['id']}").status_code == 200
+    finally:
+        server.stop()
+
+
 def test_serve__restricted_keys(tmp_path: Path) -> None:
     server = Served("--speed", "0", "--api-key", KEY, "--api-key", "second")
     try:
@@ -123,6 +135,9 @@ def test_serve__restricted_keys(tmp_path: Path) -> None:
         (["--error-rate", "2"], "from 0 to 1"),
         (["--state", "/no/such/folder/state.sqlite"], "does not exist"),
         (["--seed", "abc"], "is not a whole number"),
+        (["--public-url", "ftp://x"], "is not a URL browsers can use"),
+        (["--public-url", "proxy/8787"], "is not a URL browsers can use"),
+        (["--public-url", "http://h/x?y=1"], "is not a URL browsers can use"),
     ],
 )
 def test_serve__bad_arguments_say_what_to_fix(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

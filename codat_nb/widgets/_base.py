@@ -8,7 +8,7 @@ import ipywidgets as widgets
 
 from ..client import AsyncClient, Client
 from ._backend import Backend, async_client
-from ._feedback import SUCCESS_STYLE, describe, note_html
+from ._feedback import SUCCESS_STYLE, Problem, describe, note_html
 from ._tasks import TaskRunner
 
 LABELS = {"description_width": "initial"}
@@ -25,6 +25,8 @@ class CodatWidget(widgets.VBox):
         self.feedback = widgets.HTML(layout=widgets.Layout(width="100%"))
         self.feedback.add_class("codat-nb-feedback")
         self.runner = TaskRunner(self._set_busy, self.show_error, self._cancelled)
+        #: The failure the widget shows now, as text (None when it shows none): for code and notebooks.
+        self.problem: Problem | None = None
         self.add_class("codat-nb")
 
     def __repr__(self) -> str:
@@ -39,15 +41,19 @@ class CodatWidget(widgets.VBox):
 
     def show_error(self, error: BaseException) -> None:
         """The failure as a readable message in the widget (its text, correlation id, next step)."""
-        self.feedback.value = describe(error, self.backend.secret()).to_html()
+        self.problem = describe(error, self.backend.secret())
+        self.feedback.value = self.problem.to_html()
 
     def show_info(self, text: str) -> None:
+        self.problem = None
         self.feedback.value = note_html(text)
 
     def show_success(self, text: str) -> None:
+        self.problem = None
         self.feedback.value = note_html(text, SUCCESS_STYLE)
 
     def clear_feedback(self) -> None:
+        self.problem = None
         self.feedback.value = ""
 
     # -- work -----------------------------------------------------------------------------------------

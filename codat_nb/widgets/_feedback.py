@@ -55,19 +55,14 @@ SUCCESS_STYLE = "background:#dff5e9;border-radius:6px;padding:8px 12px;margin:4p
 def describe(error: BaseException, secret: str | None = None) -> Problem:
     """The Problem a widget shows for ``error``; ``secret`` (the API key) is masked if present."""
     if isinstance(error, errors.APIError):
-        title = f"Codat answered {error.status}" + (f" ({error.error})" if error.error and error.error not in str(error) else "")
-        correlation = error.correlation_id
-    elif isinstance(error, errors.CodatError):
-        title, correlation = _title_of(type(error).__name__), None
+        return _masked(_api_problem(error), secret) if secret else _api_problem(error)
+    if isinstance(error, errors.CodatError):
+        title, message = _title_of(type(error).__name__), str(error) or type(error).__name__
     else:
-        title, correlation = f"Unexpected error ({type(error).__name__})", None
-    message = str(error) or type(error).__name__
-    if not isinstance(error, errors.CodatError):
-        message += " (details are in the kernel's log: this is a bug worth reporting)"
+        title = f"Unexpected error ({type(error).__name__})"
+        message = f"{error or type(error).__name__} (details are in the kernel's log: this is a bug worth reporting)"
     next_step = next((step for kind, step in _NEXT_STEPS if isinstance(error, kind)), None)
-    if next_step and next_step in message:
-        next_step = None
-    problem = Problem(title, message, correlation, next_step)
+    problem = Problem(title, message, None, None if next_step and next_step in message else next_step)
     return _masked(problem, secret) if secret else problem
 
 
@@ -76,6 +71,19 @@ _TITLES = {
     "SchemaError": "Unexpected answer", "SyncFailedError": "Sync failed", "SyncTimeoutError": "Sync still running",
     "NotLinkedError": "Not linked yet", "LinkTimeoutError": "Not linked yet", "DataChangedError": "Data changed while reading",
 }  # fmt: skip
+
+
+def _api_problem(error: errors.APIError) -> Problem:
+    """Codat's own text and validation lines, the request, the correlation id, then the client's hint."""
+    from ..responses import hint_for, validation_lines
+
+    text = error.error or str(error)
+    lines = validation_lines(error.validation)
+    where = f" ({error.method} {error.path})" if error.method and error.path else ""
+    message = text + where + (" " + " ".join(lines) if lines else "")
+    hint = hint_for(error.status, error.path, getattr(error, "retry_after", None))
+    fallback = next((step for kind, step in _NEXT_STEPS if isinstance(error, kind)), None)
+    return Problem(f"Codat answered {error.status}", message, error.correlation_id, hint or fallback)
 
 
 def _title_of(name: str) -> str:

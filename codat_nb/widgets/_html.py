@@ -93,6 +93,11 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%b %d, %Y %H:%M:%S")
 
 
+def when_html(moment: datetime | None) -> str:
+    """:func:`when` kept on one line in a table cell."""
+    return f"<span style='white-space:nowrap'>{when(moment)}</span>"
+
+
 def duration(span: timedelta | None) -> str:
     if span is None:
         return "—"

@@ -302,7 +302,8 @@ class DataExplorer(CodatWidget):
         """As every widget shows errors, with what to do for a type not synced yet or not provided."""
         problem = describe(error, self.backend.secret())
         step = next_step_for(error, self.data_type.value)
-        self.feedback.value = (dataclasses.replace(problem, next_step=step) if step else problem).to_html()
+        self.problem = dataclasses.replace(problem, next_step=step) if step else problem
+        self.feedback.value = self.problem.to_html()
 
     def _require_view(self) -> View:
         if self.view is None:

@@ -84,7 +84,7 @@ class LinkPanel(CodatWidget):
         self.customer = widgets.VBox([
             widgets.HTML("<small>What the customer does on the Link page, from here: sign in to the Sandbox and share a sample company's books.</small>"),
             widgets.HBox([self.sample, self.invoices]),
-            self.authorise_button,
+            widgets.HBox([self.authorise_button]),
         ], layout=widgets.Layout(display="" if self.backend.is_embedded else "none"))  # fmt: skip
         self.sample.observe(lambda change: setattr(self.invoices, "value", sample_size(change["new"])), "value")
         on_click(self.refresh_button, lambda: self.run(self.refresh))

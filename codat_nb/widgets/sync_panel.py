@@ -96,7 +96,7 @@ def history_html(pulls: Sequence[PullOperation], platforms: Mapping[str, str]) -
         kind = f"{_html.text(pull.data_type)}<br><small style='color:#666'>{_html.text(platform)}</small>"
         took = _html.duration(pull.duration) if pull.is_terminal else "running…"
         note = f"<br><small style='color:#7a1010'>{_html.text(pull.error_message)}</small>" if pull.error_message else ""
-        rows.append((kind, f"<code title='{_html.text(pull.id)}'>{_html.text(pull.id[:8])}</code>", _html.when(pull.requested), took,
+        rows.append((kind, f"<code title='{_html.text(pull.id)}'>{_html.text(pull.id[:8])}</code>", _html.when_html(pull.requested), took,
                      _html.status_badge(pull.status, pull.is_errored) + note))  # fmt: skip
     more = f"<small style='color:#666'>Latest {HISTORY_ROWS} of {len(pulls)}.</small>" if len(pulls) > HISTORY_ROWS else ""
     return "<h4 style='margin:4px 0'>Read history</h4>" + _html.table(("Type", "ID", "Requested", "Time to complete", "Status"), rows, "codat-nb-history") + more

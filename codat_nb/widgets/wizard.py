@@ -81,7 +81,8 @@ class ConnectWizard(widgets.VBox):
         for index, control in enumerate(self.step_buttons):
             control.disabled = index > 0 and self.company is None
             control.button_style = "info" if index == step else ""
-        self.body.children = [self.pages[step]]
+        # On Link, the form's answer stays above the panel: "✓ Added" and the Link URL to send.
+        self.body.children = [self.create.result, self.link] if step == 1 else [self.pages[step]]
         self.company_bar.layout.display = "" if step == 2 and self.company is not None else "none"
 
     def _created(self, company: Company, connection: Connection | None) -> None:

@@ -100,6 +100,8 @@ def assert_linked_with_first_link_pulls(api: httpx.Client, company_id: str, conn
 def test_connect_sandbox_from_the_company_link_page(page: Page, api: httpx.Client, live_url: str):
     company = create_company(api, "Platypus Properties")
     assert company["redirect"] == f"{live_url}/link/company/{company['id']}"
+    failed: list[str] = []
+    page.on("response", lambda answer: failed.append(f"{answer.status} {answer.url}") if answer.status >= 400 else None)
 
     response = page.goto(company["redirect"])
     assert response is not None and response.status == 200
@@ -132,6 +134,8 @@ def test_connect_sandbox_from_the_company_link_page(page: Page, api: httpx.Clien
     expect(accounting.get_by_role("heading")).to_contain_text("Sandbox connected")
     expect(accounting.get_by_role("button", name="Connect")).to_have_count(0)  # Connect again is not offered
     expect(page.get_by_role("button", name="Connect")).to_have_count(2)  # Commerce and Banking still are
+    assert page.request.get(f"{live_url}/favicon.ico").status == 200  # what browsers ask every origin for: no 401
+    assert failed == [], failed  # nothing on the pages failed to load
 
 
 def test_connect_through_a_connections_link_url(page: Page, api: httpx.Client, live_url: str):

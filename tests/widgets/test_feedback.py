@@ -11,9 +11,9 @@ from codat_nb.widgets._feedback import describe
 @pytest.mark.parametrize(
     ("error", "title", "next_step"),
     [
-        (errors.AuthError("Unauthorized.", status=401, correlation_id="c1"), "Codat answered 401", "Check the API key"),
-        (errors.RateLimitError("Too many requests.", status=429, retry_after=3), "Codat answered 429", "rate limit"),
-        (errors.ServerError("Internal error.", status=500, correlation_id="c2"), "Codat answered 500", "quote the correlation id"),
+        (errors.AuthError("Unauthorized.", status=401, error="Unauthorized", correlation_id="c1"), "Codat answered 401", "Check the API key"),
+        (errors.RateLimitError("Too many.", status=429, error="Too many", retry_after=3, path="/companies"), "Codat answered 429", "wait 3 s"),
+        (errors.ServerError("Internal error.", status=500, error="Internal", correlation_id="c2"), "Codat answered 500", "quote the correlation id"),
         (errors.TransportError("GET /companies could not reach Codat."), "No answer from Codat", "Check the network"),
         (errors.ValidationError("company_id must be a UUID."), "Check the input", "Correct the value"),
         (errors.NotLinkedError("nothing to sync", company_id="x"), "Not linked yet", None),
@@ -28,9 +28,16 @@ def test_titles_and_next_steps(error: BaseException, title: str, next_step: str 
     assert "role='alert'" in html and "Traceback" not in html
 
 
-def test_the_correlation_id_is_shown_and_markup_escaped() -> None:
-    error = errors.NotFoundError("No company <b>x</b>", status=404, error="Not Found", correlation_id="abc123")
-    html = describe(error).to_html()
+def test_an_api_error_shows_codats_text_the_request_the_correlation_id_and_the_hint_once() -> None:
+    error = errors.NotFoundError(
+        "No company <b>x</b> (GET /companies/x -> 404; correlation id abc123). Check the id ...",
+        status=404, error="No company <b>x</b>", correlation_id="abc123", method="GET", path="/companies/x",
+        validation={"errors": [{"itemId": "id", "message": "must be a UUID"}]},
+    )  # fmt: skip
+    problem = describe(error)
+    assert problem.message == "No company <b>x</b> (GET /companies/x) id: must be a UUID"
+    assert problem.next_step.startswith("Check the id") and str(problem).count("Check the id") == 1
+    html = problem.to_html()
     assert "Correlation id <code>abc123</code>" in html and "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
 
 

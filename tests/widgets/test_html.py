@@ -30,7 +30,9 @@ def test_durations(span: timedelta | None, shown: str) -> None:
 
 
 def test_dates_as_the_portal_writes_them() -> None:
-    assert _html.when(datetime(2024, 9, 13, 10, 0, 52, tzinfo=timezone.utc)) == "Sep 13, 2024 10:00:52"
+    moment = datetime(2024, 9, 13, 10, 0, 52, tzinfo=timezone.utc)
+    assert _html.when(moment) == "Sep 13, 2024 10:00:52"
+    assert _html.when_html(moment) == "<span style='white-space:nowrap'>Sep 13, 2024 10:00:52</span>"
     assert _html.when(None) == "—"
 
 

@@ -26,7 +26,8 @@ def test_the_guide_by_hand_moves_on_by_itself(sandbox: codat_nb.Sandbox, client:
         wizard.create.name.value = "Wizard Ltd"
         wizard.create.create_button.click()
         await wizard.create.wait()
-        assert wizard.step == 1 and wizard.body.children == (wizard.link,)  # step 2: Link
+        assert wizard.step == 1 and wizard.body.children == (wizard.create.result, wizard.link)  # step 2: Link, under "✓ Added"
+        assert "✓ Added: Wizard Ltd" in wizard.create.result.value
         assert wizard.link.company is not None and wizard.link.company.name == "Wizard Ltd"
         wizard.link.authorise_button.click()  # as the customer
         await wizard.link.wait()
