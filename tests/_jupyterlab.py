@@ -12,11 +12,11 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import BrowserContext, Page, sync_playwright
 
 TOKEN = "codat-nb-lab-test"
 SETTINGS = {
@@ -82,6 +82,31 @@ def _wait_until_ready(server: subprocess.Popen[bytes], url: str, log_path: Path)
         if server.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.25)
+
+
+@contextmanager
+def chromium(allowed: str, timeout_ms: int, viewport: tuple[int, int] = (1280, 1000)) -> Iterator[tuple[BrowserContext, list[str]]]:
+    """Debian's Chromium where every request not starting with ``allowed`` is aborted and recorded."""
+    from .sandbox.test_link_browser import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+            context.set_default_timeout(timeout_ms)
+            blocked: list[str] = []
+
+            def only_allowed(route: Any) -> None:
+                if route.request.url.startswith(allowed):
+                    route.continue_()
+                else:
+                    blocked.append(route.request.url)
+                    route.abort()
+
+            context.route("**/*", only_allowed)
+            yield context, blocked
+        finally:
+            browser.close()
 
 
 def notebook_url(lab: str, name: str) -> str:

@@ -8,10 +8,9 @@ import shutil
 from typing import Any, Iterator
 
 import pytest
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-from ._jupyterlab import error_outputs, jupyterlab, notebook_url, run_all
-from .sandbox.test_link_browser import CHROMIUM_ARGS, chromium_path
+from ._jupyterlab import chromium, error_outputs, jupyterlab, notebook_url, run_all
 from .test_notebook_explore_export import EXPLORE, stored_chart_titles
 
 pytestmark = pytest.mark.browser
@@ -31,27 +30,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def page(lab: str) -> Iterator[tuple[Page, list[str]]]:
     """Chromium on the notebook; requests that leave the loopback server are aborted and recorded."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 1000})
-            context.set_default_timeout(TIMEOUT_MS)
-            blocked: list[str] = []
-
-            def only_loopback(route: Any) -> None:
-                if route.request.url.startswith(lab):
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            context.route("**/*", only_loopback)
-            opened = context.new_page()
-            opened.goto(notebook_url(lab, EXPLORE.name))
-            opened.wait_for_selector(".jp-Notebook .jp-Cell")
-            yield opened, blocked
-        finally:
-            browser.close()
+    with chromium(lab, TIMEOUT_MS) as (context, blocked):
+        opened = context.new_page()
+        opened.goto(notebook_url(lab, EXPLORE.name))
+        opened.wait_for_selector(".jp-Notebook .jp-Cell")
+        yield opened, blocked
 
 
 DRAWN = """() => [...document.querySelectorAll('.jp-Notebook .js-plotly-plot')]

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from ._jupyterlab import error_outputs, jupyterlab, notebook_url, run_all
-from .sandbox.test_link_browser import CHROMIUM_ARGS, chromium_path
+from ._jupyterlab import chromium, error_outputs, jupyterlab, notebook_url, run_all
 
 pytestmark = pytest.mark.browser
 
@@ -66,24 +65,8 @@ def hub_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def context() -> Iterator[tuple[BrowserContext, list[str]]]:
     """Chromium where every request off the loopback is aborted and recorded."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS, headless=True)
-        try:
-            made = browser.new_context(viewport={"width": 1280, "height": 1100})
-            made.set_default_timeout(TIMEOUT_MS)
-            blocked: list[str] = []
-
-            def only_loopback(route: Any) -> None:
-                if route.request.url.startswith("http://127.0.0.1:"):
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            made.route("**/*", only_loopback)
-            yield made, blocked
-        finally:
-            browser.close()
+    with chromium("http://127.0.0.1:", TIMEOUT_MS, viewport=(1280, 1100)) as made:
+        yield made
 
 
 def shot(page: Page, name: str) -> None:
