@@ -68,6 +68,7 @@ class LinkPanel(CodatWidget):
     def __init__(self, client: Client | AsyncClient | None = None, company: Company | str | None = None, **kwargs: Any) -> None:
         super().__init__(client, **kwargs)
         self.company: Company | None = None
+        self._company_id: str | None = None
         self._linked: list[Callable[[Company, Connection], Any]] = []
         self._announced: set[str] = set()
         self.watcher = TaskRunner(self._set_watching, self.show_error, lambda: self._set_watch_note("Stopped checking."))
@@ -182,14 +183,14 @@ class LinkPanel(CodatWidget):
         self._linked.append(callback)
 
     def _require_company(self) -> str:
-        if getattr(self, "_company_id", None) is None:
+        if self._company_id is None:
             from ..errors import ValidationError
 
             raise ValidationError("No company to link yet: create one first (or pass company= to LinkPanel).")
         return self._company_id
 
     def _set_busy(self, busy: bool) -> None:
-        no_company = getattr(self, "_company_id", None) is None
+        no_company = self._company_id is None
         self.refresh_button.disabled = busy or no_company
         self.authorise_button.disabled = busy or no_company
 
