@@ -31,7 +31,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .retries import RetryPolicy
 
 
+#: Subpackages reachable as attributes (``codat_nb.frames``), imported when first used.
+_SUBPACKAGES = frozenset({"charts", "export", "frames", "sandbox", "widgets"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        value = import_module(f".{name}", __name__)
+        globals()[name] = value
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'codat_nb' has no attribute {name!r}")
@@ -41,7 +49,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(__all__)
+    return sorted([*__all__, *_SUBPACKAGES])
 
 
 __version__ = "0.1.0"

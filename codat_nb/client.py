@@ -1,5 +1,9 @@
 """Client and AsyncClient: carry out the operations (operations.py, reads.py, syncing.py) over httpx,
-with retries, error mapping, and the key kept out of sight."""
+with retries, error mapping, and the key kept out of sight.
+
+The client's own frames set ``__tracebackhide__``, which IPython honours: an error in a notebook
+shows the caller's line, then the message, not five frames of codat_nb's machinery.
+"""
 
 from __future__ import annotations
 
@@ -106,6 +110,7 @@ class _BaseClient:
         return wait
 
     def _finish(self, send: Send, response: httpx.Response, elapsed: float) -> Any:
+        __tracebackhide__ = True  # see the module docstring
         log.debug("%s %s -> %s in %.0f ms", send.method, _path(send), response.status_code, elapsed * 1000)
         if response.is_success:
             if send.raw:
@@ -157,6 +162,7 @@ def _path(send: Send) -> str:
 def _blocking(operation: Callable[..., Operation[Any]]) -> Callable[..., Any]:
     @functools.wraps(operation)
     def method(self: Client, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # see the module docstring
         return self._run(operation(*args, **kwargs))
 
     return method
@@ -165,6 +171,7 @@ def _blocking(operation: Callable[..., Operation[Any]]) -> Callable[..., Any]:
 def _awaitable(operation: Callable[..., Operation[Any]]) -> Callable[..., Any]:
     @functools.wraps(operation)
     async def method(self: AsyncClient, *args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True  # see the module docstring
         return await self._run(operation(*args, **kwargs))
 
     return method
@@ -195,6 +202,7 @@ def _primed(operation: Operation[Any], key: Secret) -> tuple[Operation[Any], Any
     An argument check quotes the bad value; if that value is the API key pasted in the wrong
     place, it is masked, since the key must never come back in an error.
     """
+    __tracebackhide__ = True  # see the module docstring
     try:
         return operation, operation.send(None)
     except CodatError as error:
@@ -244,6 +252,7 @@ class Client(_BaseClient):
         (self._sleep_hook or time.sleep)(seconds)
 
     def _send(self, send: Send) -> Any:
+        __tracebackhide__ = True  # see the module docstring
         request = self._build(self._http, send)
         started, attempt = self._now(), 0
         while True:
@@ -265,6 +274,7 @@ class Client(_BaseClient):
 
     def _steps(self, operation: Operation[Any], step: Any) -> Iterator[list[Any]]:
         """Carry out steps, yielding what the operation emits; returns the operation's result."""
+        __tracebackhide__ = True  # see the module docstring
         prefetched: deque[Send] = deque()
         while True:
             reply = None
@@ -290,6 +300,7 @@ class Client(_BaseClient):
                 return stop.value
 
     def _run(self, operation: Operation[Any]) -> Any:
+        __tracebackhide__ = True  # see the module docstring
         steps = self._steps(*_primed(operation, self._key))
         try:
             while True:
@@ -374,6 +385,7 @@ class AsyncClient(_BaseClient):
         await asyncio.sleep(seconds)
 
     async def _send(self, send: Send) -> Any:
+        __tracebackhide__ = True  # see the module docstring
         loop = asyncio.get_running_loop()
         if self._slots is None or self._slots[0] is not loop:  # a semaphore belongs to one event loop
             self._slots = (loop, asyncio.Semaphore(self.concurrency))
@@ -398,6 +410,7 @@ class AsyncClient(_BaseClient):
                 await self._sleep(wait)
 
     async def _gather(self, sends: tuple[Send, ...]) -> list[Any]:
+        __tracebackhide__ = True  # see the module docstring
         try:
             async with asyncio.TaskGroup() as group:  # the first failure cancels the rest
                 tasks = [group.create_task(self._send(send)) for send in sends]
@@ -406,6 +419,7 @@ class AsyncClient(_BaseClient):
         return [task.result() for task in tasks]
 
     async def _do(self, step: Any, prefetcher: _Prefetcher) -> Any:
+        __tracebackhide__ = True  # see the module docstring
         if isinstance(step, Send):
             return await self._send(step)
         if isinstance(step, Take):
@@ -423,6 +437,7 @@ class AsyncClient(_BaseClient):
         raise TypeError(f"unexpected step {step!r}")  # pragma: no cover
 
     async def _run(self, operation: Operation[Any]) -> Any:
+        __tracebackhide__ = True  # see the module docstring
         operation, step = _primed(operation, self._key)
         prefetcher = _Prefetcher(self._send)
         try:

@@ -15,11 +15,15 @@ _HINTS = {
     401: "Check the API key: set CODAT_API_KEY or pass api_key=... (Codat Portal > Developers > API keys).",
     403: "The key may be outdated or from another Codat instance: check it in the Codat Portal.",
     404: "Check the id (list what exists with list_companies() or list_connections(company_id)); "
-    "for a data read, the integration may not support this data type.",
+    "for a data read, the integration may not support this data type.",  # /data/ paths; others: _NOT_FOUND_HINT
     409: "The data is not there yet: queue it with refresh_data_type(company_id, data_type) or refresh_all(company_id), "
     "then wait_for_sync(company_id) before reading.",
     429: "Too many requests: slow down or wait before trying again (the client retries these unless retries=False).",
 }
+_NOT_FOUND_HINT = (
+    "Check the id (list_companies() or list_connections(company_id) show what this key can see): each API key "
+    "sees only its own companies, so one created with another key, or on another Sandbox, answers 404 here."
+)
 _SERVER_HINT = "Codat could not answer: try again later; quote the correlation id if you contact Codat support."
 
 
@@ -104,6 +108,8 @@ def hint_for(status: int, path: str, retry_after: float | None = None) -> str:
         return f"Too many requests: Codat asks to wait {retry_after:g} s before trying again."
     if status == 409 and "/data/" not in path:
         return ""
+    if status == 404 and "/data/" not in path:
+        return _NOT_FOUND_HINT
     return _HINTS.get(status) or (_SERVER_HINT if status >= 500 else "")
 
 

@@ -70,11 +70,24 @@ def check_data_type(value: Any, allowed: tuple[str, ...] = DATA_TYPES) -> str:
     raise ValidationError(f"Unknown data type {_show(value)}.{hint}")
 
 
+#: Platforms people name instead of their key (Codat's integration keys), for the hint.
+PLATFORM_KEYS_BY_NAME: dict[str, str] = {
+    "sandbox": "mqjo", "codat sandbox": "mqjo", "commerce sandbox": "aiwb", "banking sandbox": "qhnd", "xero": "gbol",
+    "quickbooks": "qhyg", "quickbooks online": "qhyg", "qbo": "qhyg", "quickbooks online sandbox": "ndsk",
+    "sage": "tgff", "sage accounting": "tgff", "netsuite": "akxx", "oracle netsuite": "akxx", "freeagent": "fbrh",
+    "plaid": "suuo", "shopify": "fztf", "stripe": "exgd",
+}  # fmt: skip
+
+
 def check_platform_key(value: Any) -> str:
-    if isinstance(value, str) and _PLATFORM_KEY.fullmatch(value):
+    """Codat's key for a platform, such as 'mqjo'; a platform's name ('xero', also four letters) is
+    refused with its key, since Codat would answer it with a bare 404."""
+    named = PLATFORM_KEYS_BY_NAME.get(value.strip().lower()) if isinstance(value, str) else None
+    if named is None and isinstance(value, str) and _PLATFORM_KEY.fullmatch(value):
         return value
+    hint = f" Did you mean {named!r}? Codat names platforms by key ({value.strip()} is {named!r}; list_integrations() lists them)." if named else ""
     raise ValidationError(
-        f"platform_key must be four lowercase letters such as 'mqjo' (the accounting Sandbox); got {_show(value)}."
+        f"platform_key must be four lowercase letters such as 'mqjo' (the accounting Sandbox); got {_show(value)}.{hint}"
     )
 
 

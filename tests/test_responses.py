@@ -87,6 +87,12 @@ MESSAGES = {
     "404": (
         404, "GET", PATH, codat_body(404, f"No company was found with ID {COMPANY}"), {},
         f"No company was found with ID {COMPANY} (GET {PATH} -> 404; correlation id {CORRELATION}). Check the id "
+        "(list_companies() or list_connections(company_id) show what this key can see): each API key sees only its "
+        "own companies, so one created with another key, or on another Sandbox, answers 404 here.",
+    ),
+    "404 on a data read": (
+        404, "GET", DATA_PATH, codat_body(404, "Data type not supported"), {},
+        f"Data type not supported (GET {DATA_PATH} -> 404; correlation id {CORRELATION}). Check the id "
         "(list what exists with list_companies() or list_connections(company_id)); "
         "for a data read, the integration may not support this data type.",
     ),

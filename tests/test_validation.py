@@ -270,3 +270,9 @@ def test_check_company_name__nothing_left_refused(name: str) -> None:
 @pytest.mark.parametrize(("name", "type_name"), [(None, "NoneType"), (42, "int"), (b"Acme", "bytes"), (["Acme"], "list")])
 def test_check_company_name__non_string_refused(name: Any, type_name: str) -> None:
     assert str(refused(check_company_name, name)) == f"name must be a string; got {type_name}."
+
+
+@pytest.mark.parametrize(("value", "key"), [("xero", "gbol"), ("Xero", "gbol"), ("QuickBooks Online", "qhyg"), ("sandbox", "mqjo"), (" Shopify ", "fztf")])
+def test_check_platform_key__a_platform_named_instead_of_its_key_suggests_the_key(value: str, key: str) -> None:
+    message = str(refused(check_platform_key, value))
+    assert f"Did you mean {key!r}?" in message and "list_integrations()" in message

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import logging
+import secrets
 import threading
 from pathlib import Path
 from typing import Callable, Iterable
@@ -14,7 +14,7 @@ from . import accounting, api, controls, link
 from .clock import Clock, format_timestamp
 from .faults import Faults
 from .http import HTTPError, Request, Response, html_response, json_response
-from .ids import derive_hex, tenant_of
+from .ids import tenant_of
 from .routing import Call, Router, check_params, describe_routes
 from .state import SandboxState
 from .store import MemoryStore, SqliteStore
@@ -65,7 +65,6 @@ class Emulator:
         self.faults = Faults(latency_ms=latency_ms)
         self._keys = frozenset(api_keys) if api_keys else None
         self._lock = threading.RLock()
-        self._correlations = itertools.count(1)
         #: Authorization header -> tenant id, so the key is decoded and hashed once.
         self._tenants_by_header: dict[str, str] = {}
         self.router = Router()
@@ -211,7 +210,8 @@ class Emulator:
         return tenant_of(key)
 
     def _error(self, exc: HTTPError, public: bool) -> Response:
-        correlation = derive_hex(self.state.seed, "correlation", next(self._correlations))
+        # Unique per answer, as Codat's are (not drawn from the seed: two runs must not share them).
+        correlation = secrets.token_hex(16)
         if public:
             page = (
                 "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Link error</title></head>"
