@@ -12,6 +12,7 @@ from .company_picker import CompanyPicker
 from .create_company import CreateCompanyForm
 from .data_explorer import DataExplorer
 from .link_panel import LinkPanel
+from .portal import PortalApp
 from .sync_panel import SyncPanel
 from .sync_settings import SyncSettingsEditor
 from .wizard import ConnectWizard
@@ -22,6 +23,7 @@ __all__ = [
     "CreateCompanyForm",
     "DataExplorer",
     "LinkPanel",
+    "PortalApp",
     "SyncPanel",
     "SyncSettingsEditor",
     "default_client",

@@ -1,5 +1,5 @@
 """CompanyPicker: choose a company from a table like Codat Portal's companies table (Company,
-Platforms, Created, Last data sync), searched by name on the server and shown a page at a time."""
+Platforms, Tags, Created, Last data sync), searched by name on the server and shown a page at a time."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from ._base import LABELS, CodatWidget, button, on_click
 PAGE_SIZE = 20
 #: Longest search text sent: Codat refuses queries of 2048 characters or more.
 MAX_SEARCH = 200
-HEADERS = ("Company", "Platforms", "Created", "Last data sync")
+HEADERS = ("Company", "Platforms", "Tags", "Created", "Last data sync")
 EMPTY = "No companies yet: create one with CreateCompanyForm."
 _SELECTED_BACKGROUND = "#e8eefc"
 _OLDEST = datetime.min.replace(tzinfo=timezone.utc)
@@ -38,6 +38,7 @@ class CompanyRow:
     connections: tuple[tuple[str, str], ...]  # (platform name, status), one pill each
     created: str
     last_sync: str
+    tags: tuple[tuple[str, str], ...] = ()  # (name, value), as the company carries them
 
 
 def company_rows(companies: Iterable[Company]) -> list[CompanyRow]:
@@ -45,7 +46,10 @@ def company_rows(companies: Iterable[Company]) -> list[CompanyRow]:
     lists companies in the order they were created); "—" for a company never synced."""
     ordered = sorted(reversed(list(companies)), key=lambda c: c.created or _OLDEST, reverse=True)
     return [
-        CompanyRow(c.id, c.name, tuple((x.platform_name, x.status) for x in c.data_connections), _html.when(c.created), _html.when(c.last_sync))
+        CompanyRow(
+            c.id, c.name, tuple((x.platform_name, x.status) for x in c.data_connections), _html.when(c.created),
+            _html.when(c.last_sync), tuple(sorted(c.tags.items())),
+        )  # fmt: skip
         for c in ordered
     ]
 
@@ -54,6 +58,12 @@ def pills_html(row: CompanyRow) -> str:
     if not row.connections:
         return "<span style='color:#777;font-size:12px'>No connections</span>"
     return "".join(_html.connection_pill(platform, status) for platform, status in row.connections)
+
+
+def tags_html(row: CompanyRow) -> str:
+    if not row.tags:
+        return "<span style='color:#777;font-size:12px'>—</span>"
+    return "".join(_html.pill(f"{name}: {value}", ("#f1f1f4", "#333")) for name, value in row.tags)
 
 
 def search_text(text: str) -> str:
@@ -130,7 +140,7 @@ class CompanyPicker(CodatWidget):
         self.previous_button = button("Previous")
         self.next_button = button("Next")
         self.showing = widgets.HTML()
-        columns = "minmax(220px, 2fr) minmax(180px, 2fr) 1fr 1fr"
+        columns = "minmax(220px, 2fr) minmax(180px, 2fr) minmax(120px, 1.2fr) 1fr 1fr"
         self.table = widgets.GridBox(layout=widgets.Layout(grid_template_columns=columns, grid_gap="2px 12px", width="100%"))
         self.empty = widgets.HTML()
         self.search.observe(lambda _change: self._search_changed(), "value")
@@ -232,7 +242,7 @@ class CompanyPicker(CodatWidget):
 
         ident = cell(f"<small style='color:#666'><code>{_html.text(row.id)}</code></small>")
         company = widgets.VBox([name, ident], layout=widgets.Layout(border_left="3px solid #1b4fd8" if picked else "3px solid transparent"))
-        return [company, cell(pills_html(row)), cell(_html.text(row.created)), cell(_html.text(row.last_sync))]
+        return [company, cell(pills_html(row)), cell(tags_html(row)), cell(_html.text(row.created)), cell(_html.text(row.last_sync))]
 
     def _set_busy(self, busy: bool) -> None:
         self.refresh_button.disabled = busy

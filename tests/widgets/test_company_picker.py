@@ -109,14 +109,14 @@ def test_the_table_shows_each_company_with_its_pills_and_dates(sandbox: codat_nb
     assert [r.name for r in picker.rows] == ["Superapp", "Bank of Dave", "Platypus Properties"]  # newest first
     assert [b.description for b in picker.name_buttons] == ["Superapp", "Bank of Dave", "Platypus Properties"]
     cells = cells_text(picker)
-    assert [re.sub("<[^>]+>", "", c) for c in cells[:4]] == list(HEADERS)
-    assert len(picker.table.children) == 4 * 4
+    assert [re.sub("<[^>]+>", "", c) for c in cells[:5]] == list(HEADERS)
+    assert len(picker.table.children) == 4 * 5
     platforms = "".join(cells[4:])
     assert PILL_TEXT.findall(platforms) == [("PendingAuth", "Sandbox: PendingAuth"), ("Linked", "Sandbox: Linked")]
     synced = picker.rows[2]
     assert synced.last_sync == codat_nb.widgets._html.when(client.get_company(linked.id).last_sync) != "—"
     assert picker.rows[0].last_sync == "—"
-    company_cells = picker.table.children[4::4]  # the Company column: the name as a link, the id small below
+    company_cells = picker.table.children[5::5]  # the Company column: the name as a link, the id small below
     assert [c.children[0] for c in company_cells] == picker.name_buttons
     assert [r.id for r in picker.rows] == [re.search(r"<code>([^<]+)</code>", c.children[1].value).group(1) for c in company_cells]
     assert picker.rows[2].id == linked.id
@@ -142,7 +142,7 @@ def test_clicking_a_name_picks_the_company_highlights_its_row_and_calls_back(cli
     assert picker.name_buttons[1].description.startswith("✓ ") and picker.name_buttons[1].button_style == "info"
     assert not picker.name_buttons[0].description.startswith("✓ ")
     highlighted = [c for c in picker.table.children if "codat-nb-selected" in c._dom_classes]
-    assert len(highlighted) == 3  # the row's Platforms, Created and Last data sync cells
+    assert len(highlighted) == 4  # the row's Platforms, Tags, Created and Last data sync cells
     assert picker.pick(picker.rows[2].id).name == picker.rows[2].name and len(picked) == 2
 
 
@@ -253,3 +253,16 @@ def test_an_api_error_is_shown_with_its_correlation_id_and_refresh_recovers(sand
     failed, picker = asyncio.run(scenario())
     assert "Codat answered 500" in failed and re.search(r"Correlation id <code>[0-9a-f]{8,}</code>", failed)
     assert picker.feedback.value == "" and [r.name for r in picker.rows] == ["Alpha"]
+
+
+def test_the_table_shows_each_companys_tags(client: codat_nb.Client) -> None:
+    client.create_company("Tagged Ltd", tags={"segment": "smb", "region": "uk"})
+
+    async def scenario() -> CompanyPicker:
+        picker = CompanyPicker(client)
+        await picker.wait()
+        return picker
+
+    picker = asyncio.run(scenario())
+    assert picker.rows[0].tags == (("region", "uk"), ("segment", "smb"))
+    assert re.findall(r"class='codat-nb-pill'[^>]*>([^<]+)</span>", picker.table.children[5 + 2].value) == ["region: uk", "segment: smb"]
