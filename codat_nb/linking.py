@@ -64,7 +64,7 @@ def describe_connections(company: Company) -> str:
 
 
 def how_to_link(company: Company) -> str:
-    return f"open its Link URL {company.redirect} (or send it to the business), choose a platform and press Connect."
+    return f"open its Link URL {company.redirect} (or send it to the business), choose a platform, press Connect and sign in."
 
 
 def not_linked_error(company: Company) -> NotLinkedError:

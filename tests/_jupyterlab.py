@@ -33,9 +33,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def jupyterlab(root: Path, state: Path, base_url: str = "/", env: Mapping[str, str] | None = None) -> Iterator[str]:
+def jupyterlab(
+    root: Path, state: Path, base_url: str = "/", env: Mapping[str, str] | None = None, python: str = sys.executable
+) -> Iterator[str]:
     """JupyterLab serving ``root``; yields its URL (with ``base_url``, ending in '/'). ``state``
-    holds its settings, workspaces and log; the notebook's kernel runs this venv's Python."""
+    holds its settings, workspaces and log; ``python`` (by default this venv's) runs the server and
+    the notebooks' kernels."""
     settings, workspaces = state / "settings", state / "workspaces"
     for plugin, values in SETTINGS.items():
         package, name = plugin.rsplit("/", 1)
@@ -44,14 +47,14 @@ def jupyterlab(root: Path, state: Path, base_url: str = "/", env: Mapping[str, s
     workspaces.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        python, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0", f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={root}",
         f"--ServerApp.base_url={base_url}", f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={workspaces}",
         "--LabApp.news_url=None",
     ]  # fmt: skip
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
-    environ = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    environ = {**os.environ, "PATH": f"{Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     for name in [n for n in environ if n.startswith("CODAT_")] + ["PLOTLY_RENDERER"]:
         environ.pop(name, None)  # the notebooks must run on the embedded Sandbox, with the default renderer
     environ.update(env or {})

@@ -1,7 +1,9 @@
-"""Where Codat's reference files (OpenAPI specs) are, when this machine has them.
+"""Where Codat's reference files (its published OpenAPI specs, github.com/codatio/oas) are, when
+this machine has them.
 
-They live outside the project (``../shared/reference/openapi`` beside the checkout on the
-team's machines); tests that need them skip, saying why, when they are absent.
+They live outside the project: in the folder named by ``CODAT_NB_REFERENCE_DIR``, or
+``shared/reference/openapi`` beside the checkout on the team's machines; tests that need them
+skip, saying why, when they are absent.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""Emulator-only controls under ``/_sandbox``: reset, the clock, authorising a connection, faults."""
+"""Emulator-only controls under ``/_sandbox``: reset, the clock, authorising a connection, Link settings, faults."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import catalog, connections, views
+from . import catalog, connections, link_settings, views
 from .clock import format_timestamp
 from .faults import MAX_LATENCY_MS, read_rule
 from .http import HTTPError, Response, empty_response, json_response, read_json_body
@@ -56,6 +56,17 @@ def authorize_connection(call: Call) -> Response:
     options = read_json_body(call.request, validator="SandboxSignIn") if call.request.body else None
     connections.authorize(call.state, call.tenant, connection, options)
     return json_response(200, views.connection_json(connection, call.base_url))
+
+
+def get_link_settings(call: Call) -> Response:
+    return json_response(200, link_settings.settings_json(call.tenant))
+
+
+def set_link_settings(call: Call) -> Response:
+    """The client's Link redirect URL, as the Portal's Settings > Auth flow > Redirects sets it:
+    ``{"redirectUrl": "https://www.mybank.io/accounting?flow=Codat&statuscode={statusCode}"}``."""
+    body = read_json_body(call.request, validator="LinkSettings")
+    return json_response(200, link_settings.set_settings(call.tenant, body))
 
 
 def get_faults(call: Call) -> Response:
@@ -118,6 +129,8 @@ def register(router: Router) -> None:
     add("GET", f"{PREFIX}/clock", get_clock)
     add("POST", f"{PREFIX}/clock/advance", advance_clock)
     add("POST", f"{PREFIX}/companies/{{companyId}}/connections/{{connectionId}}/authorize", authorize_connection)
+    add("GET", f"{PREFIX}/link/settings", get_link_settings)
+    add("POST", f"{PREFIX}/link/settings", set_link_settings)
     add("GET", f"{PREFIX}/faults", get_faults)
     add("POST", f"{PREFIX}/faults", set_faults)
     add("DELETE", f"{PREFIX}/faults", clear_faults)

@@ -17,7 +17,7 @@ _NEXT_STEPS: tuple[tuple[type[BaseException], str], ...] = (
     (errors.NotFoundError, "Check the id: it may belong to another API key, or have been deleted."),
     (errors.ValidationError, "Correct the value and try again."),
     (errors.SyncTimeoutError, "The pulls carry on in Codat: watch again, or read what has completed."),
-    (errors.LinkTimeoutError, "Open the Link URL and press Connect, then press Refresh."),
+    (errors.LinkTimeoutError, "Open the Link URL, press Connect and sign in, then press Refresh."),
 )
 
 

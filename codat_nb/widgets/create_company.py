@@ -103,7 +103,7 @@ def result_html(company: Company, connection: Connection | None) -> str:
     return (
         f"<div class='codat-nb-added' role='status' style='{SUCCESS_STYLE}'><b>✓ Added: {_html.text(company.name)}</b></div>"
         f"<table style='font-size:13px'>{table}</table>"
-        "<p style='margin:4px 0;color:#555'>Send the Link URL to the business (or open it): it chooses a platform and presses Connect.</p>"
+        "<p style='margin:4px 0;color:#555'>Send the Link URL to the business (or open it): it chooses a platform, presses Connect and signs in.</p>"
     )
 
 

@@ -127,7 +127,7 @@ class LinkPanel(CodatWidget):
             if time.monotonic() - started > WATCH_SECONDS:
                 self._set_watch_note(f"Stopped checking after {WATCH_SECONDS / 60:g} minutes: press Refresh once the customer has connected.")
                 return
-            self._set_watch_note("Waiting for the customer to press Connect on the Link page… (this panel updates by itself)")
+            self._set_watch_note("Waiting for the customer to connect on the Link page… (this panel updates by itself)")
             await asyncio.sleep(interval)
             interval = min(LAST_POLL, interval * 1.5)
 
@@ -163,7 +163,7 @@ class LinkPanel(CodatWidget):
         if sandbox is None:
             from ..errors import ConfigError
 
-            raise ConfigError("Only the embedded Sandbox can authorise as the customer: open the Link URL and press Connect.")
+            raise ConfigError("Only the embedded Sandbox can authorise as the customer: open the Link URL, press Connect and sign in.")
         company = await self.client.get_company(self._require_company())
         already = [c for c in linked_connections(company) if c.source_type == "Accounting"]
         if already:

@@ -210,7 +210,8 @@ def test_connection_lifecycle__unlinked_data_stays_deleted_data_goes(api: Sandbo
 
 def test_link_page__sample_company_choice(api: SandboxAPI) -> None:
     company = api.create_company()
-    page = api.get(f"/link/company/{company['id']}").text
+    connection = api.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"}).json()
+    page = api.get(f"/link/companies/{company['id']}/connections/{connection['id']}/start").text  # the Sandbox sign-in card
     assert "<select id='dataset' name='dataset'>" in page and "US Retailer" in page
     posted = api.post(
         f"/link/company/{company['id']}/connect",

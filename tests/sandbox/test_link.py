@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 from html.parser import HTMLParser
 from typing import Any, Iterator
 
@@ -24,9 +24,11 @@ class LinkPage(HTMLParser):
     def __init__(self, text: str) -> None:
         super().__init__(convert_charrefs=True)
         self.cards: dict[str, list[dict[str, Any]]] = {}
-        self.banners: dict[str, list[str]] = {"status": [], "alert": []}
+        self.banners: dict[str, list[str]] = {"status": [], "alert": [], "note": []}
         self.buttons: list[str] = []
-        self.forms: list[dict[str, str | None]] = []
+        self.forms: list[dict[str, Any]] = []  # method, action, id, and the hidden fields it sends
+        self.inputs: dict[str, dict[str, str | None]] = {}  # name -> attributes, for visible fields
+        self.selects: list[str] = []
         self.headings: list[str] = []
         self.links: dict[str, str] = {}  # text -> href
         self.urls: list[str] = []  # every href, src and action, to check they are all relative
@@ -64,7 +66,13 @@ class LinkPage(HTMLParser):
         elif tag == "button":
             self._button = []
         elif tag == "form":
-            self.forms.append({"method": attr.get("method"), "action": attr.get("action")})
+            self.forms.append({"method": attr.get("method"), "action": attr.get("action"), "id": attr.get("id"), "hidden": []})
+        if tag == "input" and attr.get("type") == "hidden":
+            self.forms[-1]["hidden"].append((attr.get("name"), attr.get("value")))
+        elif tag == "input" and attr.get("type") != "radio":
+            self.inputs[attr.get("name") or ""] = attr
+        elif tag == "select":
+            self.selects.append(attr.get("name") or "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "h1" and self._heading is not None:
@@ -158,10 +166,14 @@ def test_page_lists_the_integrations_with_only_the_sandboxes_enabled(client, ano
     page = LinkPage(response.text)
 
     assert list(page.cards) == ["Accounting", "Commerce", "Banking"]
-    assert page.buttons == ["Connect", "Connect", "Connect"]
-    # Relative, so the page also works under a proxy's prefix; it resolves to the connect route.
-    assert page.forms == [{"method": "post", "action": f"../company/{company['id']}/connect"}] * 3
-    assert resolve(link_path(company["id"]), page.forms[0]["action"]) == f"/link/company/{company['id']}/connect"
+    assert page.buttons == ["Connect", "Connect", "Connect", "Exit"]
+    # Relative, so the page also works under a proxy's prefix; Connect leads to the sign-in card.
+    select = {"method": "post", "action": f"../company/{company['id']}/select", "id": None, "hidden": []}
+    exit_form = {"method": "get", "action": f"../company/{company['id']}/cancel", "id": None, "hidden": []}
+    assert page.forms == [select] * 3 + [exit_form]
+    assert resolve(link_path(company["id"]), select["action"]) == f"/link/company/{company['id']}/select"
+    # The dataset is chosen on the Sandbox's sign-in card, as in Codat's Link, not on this page.
+    assert page.selects == [] and page.inputs == {}
     for integration in INTEGRATIONS:
         radio = page.radio(integration.source_type, integration.key)
         assert radio["name"] == "integration"
@@ -178,7 +190,7 @@ def test_page_lists_the_integrations_with_only_the_sandboxes_enabled(client, ano
     assert xero["text"] == "Xero needs the real Codat API"
     assert page.radio("Commerce", "aiwb")["text"] == "Commerce Sandbox"
     assert page.radio("Banking", "qhnd")["text"] == "Banking Sandbox"
-    assert page.banners == {"status": [], "alert": []}
+    assert page.banners == {"status": [], "alert": [], "note": []}
 
 
 def test_page_shows_the_company_name_html_escaped(client, anonymous):
@@ -233,7 +245,33 @@ def test_link_errors_are_html_even_for_wrong_methods_and_paths(anonymous, client
     assert_html_error(anonymous.get("/link/nothing-here"), 404)
 
 
-# -- the Connect button ----------------------------------------------------------------------
+# -- Connect on a card: the sign-in card -------------------------------------------------------
+
+SIGN_IN = {"email": "login@codat.io", "password": "password"}
+SETTINGS = "/_sandbox/link/settings"
+MYBANK = "https://www.mybank.io/{sourceType}?flow=Codat&statuscode={statusCode}&errormessage={errorMessage}"
+PLATFORMS = [("mqjo", "Accounting", "Sandbox"), ("aiwb", "Commerce", "Commerce Sandbox"), ("qhnd", "Banking", "Banking Sandbox")]
+
+
+def select(anonymous: httpx.Client, company_id: str, key: str = "mqjo", query: str = "") -> str:
+    """Press Connect on a card: returns the sign-in card's path (the connection's linkUrl)."""
+    page = f"{link_path(company_id)}{query}"
+    form = LinkPage(anonymous.get(page).text).forms[0]
+    response = anonymous.post(resolve(page, form["action"]), data={"integration": key})
+    assert response.status_code == 303, response.text
+    return resolve(resolve(page, form["action"]), response.headers["location"])
+
+
+def login(anonymous: httpx.Client, start: str, **fields: str) -> httpx.Response:
+    response = anonymous.post(start, data={**SIGN_IN, **fields})
+    assert response.status_code == 303, response.text
+    return response
+
+
+def set_redirect(client: httpx.Client, url: str | None) -> httpx.Response:
+    response = client.post(SETTINGS, json={"redirectUrl": url})
+    assert response.status_code == 200, response.text
+    return response
 
 
 @pytest.mark.parametrize(
@@ -250,11 +288,12 @@ def test_link_errors_are_html_even_for_wrong_methods_and_paths(anonymous, client
     ],
     ids=["no-integration", "empty", "upper-case", "path", "xero", "plaid", "stripe", "unknown"],
 )
-def test_connect_refusal_shows_a_readable_error_page_and_changes_nothing(client, anonymous, form, message):
+@pytest.mark.parametrize("route", ["select", "connect"])
+def test_connect_refusal_shows_a_readable_error_page_and_changes_nothing(client, anonymous, form, message, route):
     company = create_company(client)
     before = snapshot(client, company["id"])
 
-    response = anonymous.post(f"{link_path(company['id'])}/connect", data=form)
+    response = anonymous.post(f"{link_path(company['id'])}/{route}", data=form)
 
     text = assert_html_error(response, 400)
     assert "location" not in response.headers
@@ -270,16 +309,172 @@ def test_connect_refusal_shows_a_readable_error_page_and_changes_nothing(client,
     assert before["history"]["totalResults"] == 0
 
 
-def test_connect_for_an_unknown_company_is_an_html_404(anonymous):
-    response = anonymous.post(f"{link_path(MISSING_COMPANY)}/connect", data={"integration": "mqjo"})
+@pytest.mark.parametrize("route", ["select", "connect"])
+def test_connect_for_an_unknown_company_is_an_html_404(anonymous, route):
+    response = anonymous.post(f"{link_path(MISSING_COMPANY)}/{route}", data={"integration": "mqjo"})
     assert "No company was found" in assert_html_error(response, 404)
 
 
+@pytest.mark.parametrize(("key", "card", "platform"), PLATFORMS)
+def test_connect_starts_a_pending_connection_and_shows_the_sign_in_card(client, anonymous, key, card, platform):
+    company = create_company(client, "Tom & Jerry's Shop")
+
+    response = anonymous.post(f"{link_path(company['id'])}/select", data={"integration": key})
+
+    assert response.status_code == 303
+    (connection,) = client.get(f"/companies/{company['id']}").json()["dataConnections"]
+    assert (connection["integrationKey"], connection["status"], connection["sourceType"]) == (key, "PendingAuth", card)
+    assert client.get(f"/companies/{company['id']}/data/history").json()["totalResults"] == 0  # nothing before Login
+    start = f"/link/companies/{company['id']}/connections/{connection['id']}/start"
+    assert response.headers["location"] == f"../../companies/{company['id']}/connections/{connection['id']}/start"
+    assert resolve(f"{link_path(company['id'])}/select", response.headers["location"]) == start == httpx.URL(connection["linkUrl"]).path
+
+    text = anonymous.get(start).text
+    card_page = LinkPage(text)
+    assert card_page.headings == ["Sign into your account"]
+    assert card_page.banners["note"] == ["Sandbox data is consistent between links by default: the same dataset gives the same company's data every time you link."]
+    assert card_page.banners["alert"] == [] and card_page.banners["status"] == []
+    assert card_page.buttons == ["Login", "Cancel"]
+    email, password = card_page.inputs["email"], card_page.inputs["password"]
+    assert (email["type"], email["placeholder"], "required" in email) == ("email", "login@codat.io", True)
+    assert (password["type"], "required" in password) == ("password", True)
+    assert "Use <code>password</code>" in text
+    assert f"Sign in to {platform} to share Tom &amp; Jerry&#x27;s Shop's data." in text
+    # The accounting Sandbox offers its datasets; the Commerce and Banking Sandboxes have none.
+    assert card_page.selects == (["dataset"] if key == "mqjo" else [])
+    # Login posts back to this URL; Cancel is a GET form of its own (no password sent with it).
+    assert card_page.forms == [
+        {"method": "post", "action": None, "id": None, "hidden": []},
+        {"method": "get", "action": "../../../../companies/" + f"{company['id']}/connections/{connection['id']}/cancel", "id": "cancel", "hidden": []},
+    ]
+
+
+def test_the_sign_in_card_offers_the_three_datasets_small_uk_first(client, anonymous):
+    company = create_company(client)
+    text = anonymous.get(select(anonymous, company["id"])).text
+    options = re.findall(r"<option value='([^']+)'( selected)?>([^<]+)</option>", text)
+    assert [(value, bool(chosen), label.split(" (")[0]) for value, chosen, label in options] == [
+        ("small-uk", True, "Small UK Company"),
+        ("us-retailer", False, "US Retailer"),
+        ("multi-currency-wholesaler", False, "Multi-currency Wholesaler"),
+    ]
+    assert "<label for='dataset'>Dataset</label>" in text
+
+
+@pytest.mark.parametrize(("key", "card", "platform"), PLATFORMS)
+def test_login_links_and_queues_first_link_pulls(client, anonymous, key, card, platform):
+    company = create_company(client)
+    start = select(anonymous, company["id"], key)
+
+    response = login(anonymous, start, email="someone.else@example.org")
+
+    assert response.headers["location"] == "start"
+    assert resolve(start, response.headers["location"]) == start
+    (connection,) = client.get(f"/companies/{company['id']}").json()["dataConnections"]
+    assert (connection["integrationKey"], connection["status"]) == (key, "Linked")
+    history = client.get(f"/companies/{company['id']}/data/history", params={"pageSize": 5000}).json()
+    assert history["totalResults"] > 0
+    assert {pull["connectionId"] for pull in history["results"]} == {connection["id"]}
+    assert {pull["status"] for pull in history["results"]} == {"Queued"}
+    # Codat's success state: "{Platform} connected", a line naming the company, Continue; no form.
+    text = anonymous.get(start).text
+    page = LinkPage(text)
+    assert page.headings == [f"{platform} connected"]
+    assert "Platypus Properties" in text.split("<h1>")[1]
+    assert page.buttons == [] and page.forms == [] and page.cards == {}
+    assert resolve(start, page.links["Continue"]) == start.removesuffix("start") + "complete"
+    # The card on the company's page now says so, and offers no Connect button for it any more.
+    html = anonymous.get(link_path(company["id"])).text
+    assert f"<h2>{card} <span class='tag ok'>&#10003; {platform} connected</span></h2>" in html
+    main = LinkPage(html)
+    assert main.cards[card] == [] and main.buttons == ["Connect", "Connect", "Exit"]
+
+
+def test_login_shares_the_dataset_chosen(client, anonymous, emulator):
+    company = create_company(client)
+    login(anonymous, select(anonymous, company["id"]), dataset="us-retailer")
+    emulator.clock.advance(3600)  # the first-link pulls complete
+    assert client.get(f"/companies/{company['id']}/data/info").json()["baseCurrency"] == "USD"  # the US retailer's books
+
+
 @pytest.mark.parametrize(
-    ("key", "card", "platform"),
-    [("mqjo", "Accounting", "Sandbox"), ("aiwb", "Commerce", "Commerce Sandbox"), ("qhnd", "Banking", "Banking Sandbox")],
+    ("fields", "message"),
+    [
+        ({"password": "hunter2"}, "That password is not right: the Sandbox's password is 'password'. Nothing was changed."),
+        ({"password": ""}, "That password is not right"),
+        ({"password": "Password"}, "That password is not right"),
+        ({"email": "not-an-address"}, "Enter your e-mail address, such as login@codat.io"),
+        ({"email": ""}, "Enter your e-mail address"),
+        ({"email": "a@b"}, "Enter your e-mail address"),
+        ({"email": "two@@codat.io"}, "Enter your e-mail address"),
+        ({"dataset": "big-corp"}, "dataset must be one of small-uk, us-retailer, multi-currency-wholesaler; got 'big-corp'."),
+    ],
+    ids=["wrong", "empty", "case", "not-email", "no-email", "no-domain", "two-ats", "dataset"],
 )
-def test_connect_links_a_sandbox_and_queues_first_link_pulls(client, anonymous, key, card, platform):
+def test_a_refused_sign_in_shows_the_card_again_with_the_reason_and_changes_nothing(client, anonymous, fields, message):
+    company = create_company(client)
+    start = select(anonymous, company["id"])
+    before = snapshot(client, company["id"])
+
+    response = anonymous.post(start, data={**SIGN_IN, **fields})
+
+    text = assert_html_error(response, 400)
+    assert "location" not in response.headers
+    page = LinkPage(text)
+    assert page.headings == ["Sign into your account"]
+    (alert,) = page.banners["alert"]
+    assert alert.startswith(message)
+    assert page.buttons == ["Login", "Cancel"]
+    assert page.inputs["email"]["value"] == fields.get("email", SIGN_IN["email"])  # kept for the retry
+    assert "value" not in page.inputs["password"]  # a password is never sent back
+    assert snapshot(client, company["id"]) == before
+    assert before["connections"]["results"][0]["status"] == "PendingAuth"
+
+
+def test_the_sign_in_card_escapes_what_it_echoes(client, anonymous):
+    company = create_company(client)
+    start = select(anonymous, company["id"])
+    text = assert_html_error(anonymous.post(start, data={"email": "'><script>alert(1)</script>", "password": "x"}), 400)
+    assert "<script>" not in text
+    assert "value='&#x27;&gt;&lt;script&gt;alert(1)&lt;/script&gt;'" in text
+
+
+def test_connect_reuses_the_pending_connection_instead_of_adding_one(client, anonymous):
+    company = create_company(client, platformType="mqjo")
+    (pending,) = company["dataConnections"]
+    assert pending["status"] == "PendingAuth"
+
+    start = select(anonymous, company["id"])
+
+    assert start == httpx.URL(pending["linkUrl"]).path
+    login(anonymous, start)
+    (connection,) = client.get(f"/companies/{company['id']}").json()["dataConnections"]
+    assert (connection["id"], connection["status"]) == (pending["id"], "Linked")
+
+
+@pytest.mark.parametrize(("key", "card", "platform"), PLATFORMS)
+@pytest.mark.parametrize("route", ["select", "connect"])
+def test_connect_again_is_refused_visibly_and_changes_nothing(client, anonymous, emulator, key, card, platform, route):
+    """Pressing Connect again (a stale tab, a resubmitted form) is no silent re-authorisation."""
+    company = create_company(client)
+    login(anonymous, select(anonymous, company["id"], key))
+    emulator.clock.advance(60)
+    before = snapshot(client, company["id"])
+
+    again = anonymous.post(f"{link_path(company['id'])}/{route}", data={"integration": key})
+
+    assert again.status_code == 409
+    assert "location" not in again.headers
+    page = LinkPage(again.text)
+    assert page.banners["status"] == [f"{platform} is already connected for Platypus Properties; nothing was changed."]
+    assert snapshot(client, company["id"]) == before
+
+
+# -- one request, for scripts: unchanged ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("key", "card", "platform"), PLATFORMS)
+def test_scripted_connect_still_authorises_in_one_request(client, anonymous, key, card, platform):
     company = create_company(client)
 
     response = anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": key})
@@ -288,53 +483,51 @@ def test_connect_links_a_sandbox_and_queues_first_link_pulls(client, anonymous, 
     assert response.headers["location"] == f"../../company/{company['id']}?connected={key}"
     after = resolve(f"{link_path(company['id'])}/connect", response.headers["location"])
     assert after == f"{link_path(company['id'])}?connected={key}"
-    # Codat's success state: "{Platform} connected", a line naming the company, Continue; no form.
     page = LinkPage(anonymous.get(after).text)
     assert page.headings == [f"{platform} connected"]
-    assert "Platypus Properties" in anonymous.get(after).text.split("<h1>")[1]
-    assert page.buttons == [] and page.forms == [] and page.cards == {}
-    assert resolve(after, page.links["Continue"]) == link_path(company["id"])
     (connection,) = client.get(f"/companies/{company['id']}").json()["dataConnections"]
     assert (connection["integrationKey"], connection["status"], connection["sourceType"]) == (key, "Linked", card)
-    history = client.get(f"/companies/{company['id']}/data/history", params={"pageSize": 5000}).json()
-    assert history["totalResults"] > 0
-    assert {pull["connectionId"] for pull in history["results"]} == {connection["id"]}
-    assert {pull["status"] for pull in history["results"]} == {"Queued"}
-    # The card now says so, and offers no Connect button for it any more.
-    html = anonymous.get(link_path(company["id"])).text
-    assert f"<h2>{card} <span class='tag ok'>&#10003; {platform} connected</span></h2>" in html
-    main = LinkPage(html)
-    assert main.cards[card] == [] and main.buttons == ["Connect", "Connect"]
+    assert resolve(after, page.links["Continue"]) == f"/link/companies/{company['id']}/connections/{connection['id']}/complete"
+    assert client.get(f"/companies/{company['id']}/data/history").json()["totalResults"] > 0
 
 
-def test_connect_authorises_the_pending_connection_instead_of_adding_one(client, anonymous):
-    company = create_company(client, platformType="mqjo")
-    (pending,) = company["dataConnections"]
-    assert pending["status"] == "PendingAuth"
+def test_scripted_connect_checks_sign_in_fields_when_sent(client, anonymous):
+    company = create_company(client)
+    path = f"{link_path(company['id'])}/connect"
+    refused = anonymous.post(path, data={"integration": "mqjo", "email": "login@codat.io", "password": "nope"})
+    assert "That password is not right" in assert_html_error(refused, 400)
+    assert client.get(f"/companies/{company['id']}").json()["dataConnections"] == []  # not even a PendingAuth one
+    accepted = anonymous.post(path, data={"integration": "mqjo", **SIGN_IN, "dataset": "us-retailer"})
+    assert accepted.status_code == 303
 
-    response = anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": "mqjo"})
+
+@pytest.mark.parametrize(
+    "form",
+    [{}, {"dataset": "us-retailer"}, {**SIGN_IN}, {**SIGN_IN, "dataset": "multi-currency-wholesaler"}],
+    ids=["no-fields", "dataset", "email-password", "all"],
+)
+def test_a_post_to_the_link_url_authorises_in_one_request(client, anonymous, form):
+    company = create_company(client, "Perfect Plasterers, ltd")
+    connection = client.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"}).json()
+    path = httpx.URL(connection["linkUrl"]).path
+
+    response = anonymous.post(path, data=form)
 
     assert response.status_code == 303
-    (connection,) = client.get(f"/companies/{company['id']}").json()["dataConnections"]
-    assert connection["id"] == pending["id"]
-    assert connection["status"] == "Linked"
+    assert response.headers["location"] == "start"
+    text = anonymous.get(path).text
+    assert "<h1>Sandbox connected</h1>" in text
+    assert "Perfect Plasterers, ltd's accounting data is now shared through Codat." in text
+    assert client.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Linked"
+    assert client.get(f"/companies/{company['id']}/data/history").json()["totalResults"] > 0
 
 
-@pytest.mark.parametrize(("key", "platform"), [("mqjo", "Sandbox"), ("aiwb", "Commerce Sandbox"), ("qhnd", "Banking Sandbox")])
-def test_connect_again_is_refused_visibly_and_changes_nothing(client, anonymous, emulator, key, platform):
-    """Pressing Connect again (a stale tab, a resubmitted form) is no silent re-authorisation."""
+def test_the_authorize_control_is_unchanged(client):
     company = create_company(client)
-    anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": key})
-    emulator.clock.advance(60)
-    before = snapshot(client, company["id"])
-
-    again = anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": key})
-
-    assert again.status_code == 409
-    assert "location" not in again.headers
-    page = LinkPage(again.text)
-    assert page.banners["status"] == [f"{platform} is already connected for Platypus Properties; nothing was changed."]
-    assert snapshot(client, company["id"]) == before
+    connection = client.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"}).json()
+    response = client.post(f"/_sandbox/companies/{company['id']}/connections/{connection['id']}/authorize")
+    assert response.status_code == 200
+    assert response.json()["status"] == "Linked"
 
 
 # -- a connection's linkUrl ------------------------------------------------------------------
@@ -348,52 +541,36 @@ def test_connection_link_url_connects_that_connection(client, anonymous):
 
     page = anonymous.get(path)
     assert page.status_code == 200
-    assert "<h1>Connect to Sandbox</h1>" in page.text
-    assert "Connect to Sandbox to share Perfect Plasterers, ltd's data." in page.text
-    assert LinkPage(page.text).buttons == ["Connect"]
+    assert LinkPage(page.text).headings == ["Sign into your account"]
+    assert "Sign in to Sandbox to share Perfect Plasterers, ltd's data." in page.text
+    assert "<form method='post'>" in page.text  # what the official-SDK test's browser looks for
 
-    response = anonymous.post(path)
-    assert response.status_code == 303
-    assert response.headers["location"] == "start"
+    response = login(anonymous, path)
     assert resolve(path, response.headers["location"]) == path
     text = anonymous.get(path).text
     done = LinkPage(text)
     assert done.headings == ["Sandbox connected"]
     assert "Perfect Plasterers, ltd's accounting data is now shared through Codat." in text
     assert done.buttons == [] and done.forms == []
-    assert resolve(path, done.links["Continue"]) == link_path(company["id"])
     (linked,) = client.get(f"/companies/{company['id']}").json()["dataConnections"]
     assert (linked["id"], linked["status"]) == (connection["id"], "Linked")
-    pulls = client.get(f"/companies/{company['id']}/data/history").json()["totalResults"]
-    assert pulls > 0
 
     before = snapshot(client, company["id"])
-    again = anonymous.post(path)
+    again = anonymous.post(path, data=SIGN_IN)
     assert again.status_code == 409
     assert LinkPage(again.text).banners["status"] == ["Sandbox was already connected for Perfect Plasterers, ltd; nothing was changed."]
     assert snapshot(client, company["id"]) == before
-
-
-def test_connection_link_url_offers_the_sample_companies_and_shares_the_one_chosen(client, anonymous, emulator):
-    company = create_company(client)
-    connection = client.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"}).json()
-    path = httpx.URL(connection["linkUrl"]).path
-    assert "<select id='dataset' name='dataset'>" in anonymous.get(path).text
-
-    assert anonymous.post(path, data={"dataset": "us-retailer"}).status_code == 303
-
-    assert client.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Linked"
-    emulator.clock.advance(3600)  # the first-link pulls complete
-    assert client.get(f"/companies/{company['id']}/data/info").json()["baseCurrency"] == "USD"  # the US retailer's books
 
 
 def test_connection_link_url_under_another_company_is_an_html_404(client, anonymous):
     owner = create_company(client, "Owner")
     other = create_company(client, "Other")
     connection = client.post(f"/companies/{owner['id']}/connections", json={"platformKey": "mqjo"}).json()
-    path = f"/link/companies/{other['id']}/connections/{connection['id']}/start"
-    assert f"Data connection {connection['id']} not found" in assert_html_error(anonymous.get(path), 404)
-    assert_html_error(anonymous.post(path), 404)
+    base = f"/link/companies/{other['id']}/connections/{connection['id']}"
+    assert f"Data connection {connection['id']} not found" in assert_html_error(anonymous.get(f"{base}/start"), 404)
+    assert_html_error(anonymous.post(f"{base}/start"), 404)
+    assert_html_error(anonymous.get(f"{base}/complete"), 404)
+    assert_html_error(anonymous.get(f"{base}/cancel"), 404)
     assert client.get(f"/companies/{owner['id']}/connections/{connection['id']}").json()["status"] == "PendingAuth"
 
 
@@ -405,8 +582,9 @@ def test_unlinked_connection_link_url_reauthorises_without_a_first_link_fetch(cl
     unlinked = client.patch(f"/companies/{company['id']}/connections/{connection['id']}", json={"status": "Unlinked"})
     assert unlinked.json()["status"] == "Unlinked"
     pulls = client.get(f"/companies/{company['id']}/data/history").json()["totalResults"]
+    assert LinkPage(anonymous.get(path).text).headings == ["Sign into your account"]
 
-    assert anonymous.post(path).status_code == 303
+    login(anonymous, path)
 
     assert client.get(f"/companies/{company['id']}/connections/{connection['id']}").json()["status"] == "Linked"
     assert client.get(f"/companies/{company['id']}/data/history").json()["totalResults"] == pulls
@@ -420,10 +598,249 @@ def test_reauthorising_an_unlinked_connection_is_refused_beside_another_accounti
     client.post(f"/companies/{company['id']}/connections", json={"platformKey": "mqjo"})
     before = snapshot(client, company["id"])
 
-    text = assert_html_error(anonymous.post(httpx.URL(old["linkUrl"]).path), 400)
+    for form in ({}, SIGN_IN):
+        text = assert_html_error(anonymous.post(httpx.URL(old["linkUrl"]).path, data=form), 400)
+        (alert,) = LinkPage(text).banners["alert"]
+        assert "already has an accounting connection" in alert
 
-    assert "already has an accounting connection" in text
     assert snapshot(client, company["id"]) == before
+
+
+# -- Complete and Cancel ---------------------------------------------------------------------
+
+
+def test_complete_without_redirect_settings_ends_on_the_complete_page(client, anonymous):
+    company = create_company(client)
+    start = select(anonymous, company["id"])
+    login(anonymous, start)
+    continue_to = resolve(start, LinkPage(anonymous.get(start).text).links["Continue"])
+
+    response = anonymous.get(continue_to)
+
+    assert response.status_code == 200
+    page = LinkPage(response.text)
+    assert page.headings == ["Complete"]
+    assert "Platypus Properties's accounting data is shared through Sandbox. You can close this window." in response.text
+    assert resolve(continue_to, page.links["Connect another platform"]) == link_path(company["id"])
+
+
+def test_complete_redirects_to_the_clients_url_with_the_reserved_parameters(client, anonymous):
+    template = (
+        "https://www.mybank.io/{sourceType}/done?flow=Codat&statuscode={statusCode}&errormessage={errorMessage}"
+        "&company={companyId}&connection={connectionId}&client={clientId}&integration={integrationId}"
+        "&source={sourceId}&platform={platform}&name={platformName}&text={statusText}&cn={data.company.companyName}#top"
+    )
+    set_redirect(client, template)
+    company = create_company(client)
+    start = select(anonymous, company["id"])
+    login(anonymous, start)
+    connection = client.get(f"/companies/{company['id']}").json()["dataConnections"][0]
+    before = snapshot(client, company["id"])
+
+    response = anonymous.get(start.removesuffix("start") + "complete")
+
+    assert response.status_code == 303
+    client_id = client.get("/profile/syncSettings").json()["clientId"]
+    assert response.headers["location"] == (
+        f"https://www.mybank.io/Accounting/done?flow=Codat&statuscode=200&errormessage="
+        f"&company={company['id']}&connection={connection['id']}&client={client_id}"
+        f"&integration={connection['integrationId']}&source={connection['sourceId']}&platform=mqjo&name=Sandbox"
+        "&text=&cn=#top"
+    )
+    assert snapshot(client, company["id"]) == before  # leaving changes nothing
+
+
+def test_complete_before_login_goes_back_to_the_sign_in_card(client, anonymous):
+    set_redirect(client, MYBANK)
+    company = create_company(client)
+    start = select(anonymous, company["id"])
+    response = anonymous.get(start.removesuffix("start") + "complete?ref=7")
+    assert response.status_code == 303
+    assert resolve(start, response.headers["location"]) == start + "?ref=7"
+
+
+def test_custom_parameters_ride_from_the_link_url_to_the_redirect(client, anonymous):
+    """Codat fills {x} from the Link URL's query string; names are case-sensitive; a missing one is ""."""
+    set_redirect(client, "https://www.mybank.io/{journeyType}/success?ClientType={clientType}&Ref={ref}&code={statusCode}")
+    company = create_company(client)
+    query = "?journeyType=demo&ref=a%20b%26c&ClientType=wrong-case"
+    main = f"{link_path(company['id'])}{query}"
+    page = LinkPage(anonymous.get(main).text)
+    assert page.forms[0]["action"] == f"../company/{company['id']}/select{query}"
+    assert page.forms[-1]["hidden"] == [("journeyType", "demo"), ("ref", "a b&c"), ("ClientType", "wrong-case")]
+
+    start = select(anonymous, company["id"], query=query)
+    assert start.endswith(f"/start{query}")
+    card = LinkPage(anonymous.get(start).text)
+    assert card.forms[1]["hidden"] == [("journeyType", "demo"), ("ref", "a b&c"), ("ClientType", "wrong-case")]
+    response = login(anonymous, start)
+    assert response.headers["location"] == f"start{query}"
+    success = LinkPage(anonymous.get(start).text)
+    complete = resolve(start, success.links["Continue"])
+    assert complete.endswith(f"/complete{query}")
+
+    final = anonymous.get(complete)
+
+    assert final.status_code == 303
+    assert final.headers["location"] == "https://www.mybank.io/demo/success?ClientType=&Ref=a%20b%26c&code=200"
+
+
+def test_cancel_on_the_sign_in_card_redirects_with_403_and_leaves_the_connection_pending(client, anonymous):
+    set_redirect(client, "https://www.mybank.io/accounting?flow=Codat&statuscode={statusCode}&errormessage={errorMessage}&p={platform}&r={ref}")
+    company = create_company(client)
+    start = select(anonymous, company["id"], query="?ref=42")
+    before = snapshot(client, company["id"])
+    cancel = LinkPage(anonymous.get(start).text).forms[1]
+    target = resolve(start, cancel["action"]) + "?" + "&".join(f"{n}={v}" for n, v in cancel["hidden"])
+
+    response = anonymous.get(target)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "https://www.mybank.io/accounting?flow=Codat&statuscode=403&errormessage=User%20cancelled&p=mqjo&r=42"
+    assert snapshot(client, company["id"]) == before
+    assert before["connections"]["results"][0]["status"] == "PendingAuth"
+
+
+def test_cancel_without_redirect_settings_shows_connection_cancelled(client, anonymous):
+    company = create_company(client)
+    start = select(anonymous, company["id"], "aiwb")
+    before = snapshot(client, company["id"])
+    cancel_path = start.removesuffix("start") + "cancel"
+
+    response = anonymous.get(cancel_path)
+
+    assert response.status_code == 200
+    page = LinkPage(response.text)
+    assert page.headings == ["Connection cancelled"]
+    assert "Commerce Sandbox was not connected, so none of Platypus Properties's data is shared through it." in response.text
+    assert resolve(cancel_path, page.links["Connect again"]) == start
+    assert snapshot(client, company["id"]) == before
+
+
+def test_exit_on_the_main_page_is_a_cancel_without_a_connection(client, anonymous):
+    set_redirect(client, MYBANK + "&company={companyId}&connection={connectionId}")
+    company = create_company(client)
+    exit_form = LinkPage(anonymous.get(link_path(company["id"])).text).forms[-1]
+    exit_path = resolve(link_path(company["id"]), exit_form["action"])
+
+    response = anonymous.get(exit_path)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == (
+        f"https://www.mybank.io/?flow=Codat&statuscode=403&errormessage=User%20cancelled&company={company['id']}&connection="
+    )
+    set_redirect(client, None)
+    page = LinkPage(anonymous.get(exit_path).text)
+    assert page.headings == ["Connection cancelled"]
+    assert resolve(exit_path, page.links["Connect again"]) == link_path(company["id"])
+
+
+def test_exit_with_a_connection_already_linked_is_201_no_change(client, anonymous):
+    """Codat's 201: the customer came back with a connection in place and left without acting."""
+    company = create_company(client)
+    start = select(anonymous, company["id"])
+    login(anonymous, start)
+    set_redirect(client, MYBANK + "&connection={connectionId}")
+
+    for path in (f"{link_path(company['id'])}/cancel", start.removesuffix("start") + "cancel"):
+        response = anonymous.get(path)
+        assert response.status_code == 303
+        assert response.headers["location"] == "https://www.mybank.io/?flow=Codat&statuscode=201&errormessage=&connection="
+    set_redirect(client, None)
+    assert LinkPage(anonymous.get(f"{link_path(company['id'])}/cancel").text).headings == ["Complete"]
+
+
+# -- the redirect settings control ---------------------------------------------------------------
+
+
+def test_redirect_settings_are_read_and_set_per_tenant(client, emulator):
+    assert client.get(SETTINGS).json() == {"redirectUrl": None}
+    url = "https://www.mybank.io/accounting?flow=Codat&statuscode={statusCode}"
+    assert set_redirect(client, url).json() == {"redirectUrl": url}
+    assert client.get(SETTINGS).json() == {"redirectUrl": url}
+    with emulator.http_client(api_key="another-key") as other:
+        assert other.get(SETTINGS).json() == {"redirectUrl": None}  # another client's Link is not redirected
+        company = other.post("/companies", json={"name": "Other Ltd"}).json()
+    with httpx.Client(transport=emulator.transport(), base_url="http://sandbox.test") as browser:
+        assert browser.get(f"{link_path(company['id'])}/cancel").status_code == 200  # its own page, not the first's URL
+    assert set_redirect(client, None).json() == {"redirectUrl": None}
+    assert set_redirect(client, url).json() == {"redirectUrl": url}
+    assert set_redirect(client, "").json() == {"redirectUrl": None}
+    assert client.get(SETTINGS).json() == {"redirectUrl": None}
+
+
+def test_redirect_settings_need_the_api_key(anonymous):
+    assert anonymous.get(SETTINGS).status_code == 401
+    refused = anonymous.post(SETTINGS, json={"redirectUrl": "https://www.mybank.io/"})
+    assert refused.status_code == 401
+    assert refused.json()["error"].startswith("Unauthorized")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"redirectUrl": "ftp://www.mybank.io/"}, "redirectUrl must be an absolute http or https URL such as https://www.mybank.io/"),
+        ({"redirectUrl": "/accounting?flow=Codat"}, "redirectUrl must be an absolute http or https URL"),
+        ({"redirectUrl": "www.mybank.io/accounting"}, "redirectUrl must be an absolute http or https URL"),
+        ({"redirectUrl": "https://"}, "redirectUrl must be an absolute http or https URL"),
+        ({"redirectUrl": "https://www.mybank.io:port/"}, "redirectUrl must be an absolute http or https URL"),
+        ({"redirectUrl": "javascript:alert(1)"}, "redirectUrl must be an absolute http or https URL"),
+        ({"redirectUrl": "https://www.mybank.io/a b"}, "redirectUrl must not contain spaces"),
+        ({"redirectUrl": "https://www.mybank.io/'><script>"}, "redirectUrl must not contain spaces, quotes"),
+        ({"redirectUrl": "https://www.mybank.io/{statusCode"}, "redirectUrl has a malformed placeholder"),
+        ({"redirectUrl": "https://www.mybank.io/{}"}, "redirectUrl has a malformed placeholder"),
+        ({"redirectUrl": "https://{environment}.mybank.io/success"}, "redirectUrl's host cannot hold a placeholder"),
+        ({"redirectUrl": "https://user:pw@www.mybank.io/"}, "redirectUrl must not carry a user name or password"),
+        ({"redirectUrl": "https://www.mybank.io/" + "a" * 2000}, "redirectUrl is 2022 characters long; the limit is 2000."),
+        ({"redirectUrl": 42}, "redirectUrl must be a string (or null to remove it), not a number."),
+        ({"redirectUrl": ["https://www.mybank.io/"]}, "redirectUrl must be a string (or null to remove it), not an array."),
+        ({}, "redirectUrl is required; send {\"redirectUrl\": \"https://www.mybank.io/{sourceType}?flow=Codat"),
+        ({"redirectUrl": "https://www.mybank.io/", "url": "x"}, "Unknown Link setting(s) url; send {\"redirectUrl\":"),
+    ],
+    ids=["ftp", "relative", "no-scheme", "no-host", "bad-port", "javascript", "space", "markup", "unclosed", "empty-name",
+         "host-placeholder", "credentials", "too-long", "number", "array", "missing", "unknown"],  # fmt: skip
+)
+def test_redirect_settings_refuse_what_is_not_a_redirect_url_and_keep_the_old_one(client, body, message):
+    kept = set_redirect(client, MYBANK).json()
+
+    response = client.post(SETTINGS, json=body)
+
+    assert response.status_code == 400
+    error = response.json()
+    assert error["statusCode"] == 400 and error["error"].startswith(message), error["error"]
+    assert error["validation"]["errors"][0]["validatorName"] == "LinkSettings"
+    assert set(error) >= {"correlationId", "canBeRetried", "service"}
+    assert client.get(SETTINGS).json() == kept
+
+
+@pytest.mark.parametrize(("content", "status"), [(b"", 400), (b"[]", 400), (b"{", 400)])
+def test_redirect_settings_refuse_a_body_that_is_not_a_json_object(client, content, status):
+    response = client.post(SETTINGS, content=content, headers={"content-type": "application/json"})
+    assert response.status_code == status
+    assert "JSON" in response.json()["error"] or "empty" in response.json()["error"]
+
+
+def test_redirect_settings_survive_a_restart_with_state(tmp_path):
+    path = tmp_path / "sandbox.sqlite"
+    first = Emulator(seed=0, state_path=path)
+    with first.http_client(api_key=API_KEY) as client:
+        set_redirect(client, MYBANK)
+    first.close()
+    second = Emulator(seed=0, state_path=path)
+    with second.http_client(api_key=API_KEY) as client:
+        assert client.get(SETTINGS).json() == {"redirectUrl": MYBANK}
+        set_redirect(client, None)
+    second.close()
+    third = Emulator(seed=0, state_path=path)
+    with third.http_client(api_key=API_KEY) as client:
+        assert client.get(SETTINGS).json() == {"redirectUrl": None}
+    third.close()
+
+
+def test_reset_forgets_the_redirect_settings(client):
+    set_redirect(client, MYBANK)
+    assert client.post("/_sandbox/reset").status_code == 204
+    assert client.get(SETTINGS).json() == {"redirectUrl": None}
 
 
 # -- logos -----------------------------------------------------------------------------------
@@ -476,21 +893,34 @@ def test_connected_banner_only_shows_for_an_integration_that_is_linked(client, a
 
 
 def every_link_page(client: httpx.Client, anonymous: httpx.Client) -> dict[str, httpx.Response]:
-    """One of each page a customer can see: main, success, sign-in, refusal, error."""
+    """One of each page a customer can see (some with a Link URL query string to carry): main,
+    sign-in cards, refusals, success states, Complete, cancelled, 409s, error."""
     company = create_company(client)
-    pending = create_company(client, "Pending Ltd")
-    connection = client.post(f"/companies/{pending['id']}/connections", json={"platformKey": "mqjo"}).json()
-    start = httpx.URL(connection["linkUrl"]).path
+    other = create_company(client, "Pending Ltd")
+    main, query = link_path(company["id"]), "?ref=1&journey=a%20b"
     pages = {
-        link_path(company["id"]): anonymous.get(link_path(company["id"])),
-        start: anonymous.get(start),
-        f"{link_path(company['id'])}/connect": anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": "gbol"}),
+        main + query: anonymous.get(main + query),
+        f"{main}/select{query}": anonymous.post(f"{main}/select{query}", data={"integration": "gbol"}),
     }
-    anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": "mqjo"})
-    pages[f"{link_path(company['id'])}?connected=mqjo"] = anonymous.get(f"{link_path(company['id'])}?connected=mqjo")
-    pages[link_path(company["id"]) + "#after"] = anonymous.get(link_path(company["id"]))
-    pages[f"{link_path(company['id'])}/connect#again"] = anonymous.post(f"{link_path(company['id'])}/connect", data={"integration": "mqjo"})
+    start = select(anonymous, company["id"], query=query)
+    commerce = select(anonymous, other["id"], "aiwb")
+    cancel_path = start.replace("/start?", "/cancel?")
+    pages[start] = anonymous.get(start)
+    pages[commerce] = anonymous.get(commerce)
+    pages[start + "#refused"] = anonymous.post(start, data={**SIGN_IN, "password": "wrong"})
+    pages[cancel_path] = anonymous.get(cancel_path)
+    pages[f"{main}/cancel{query}"] = anonymous.get(f"{main}/cancel{query}")
+    login(anonymous, start)
+    pages[start + "#linked"] = anonymous.get(start)
+    pages[start + "#again"] = anonymous.post(start, data=SIGN_IN)
+    pages[start.replace("/start?", "/complete?")] = anonymous.get(start.replace("/start?", "/complete?"))
+    pages[f"{main}/cancel{query}#no-change"] = anonymous.get(f"{main}/cancel{query}")
+    pages[main + "#after"] = anonymous.get(main)
+    pages[f"{main}/select#again"] = anonymous.post(f"{main}/select", data={"integration": "mqjo"})
+    anonymous.post(f"{link_path(other['id'])}/connect", data={"integration": "qhnd"})
+    pages[f"{link_path(other['id'])}?connected=qhnd"] = anonymous.get(f"{link_path(other['id'])}?connected=qhnd")
     pages[link_path(MISSING_COMPANY)] = anonymous.get(link_path(MISSING_COMPANY))
+    assert all(response.status_code in (200, 400, 404, 409) for response in pages.values())
     return pages
 
 
@@ -498,7 +928,10 @@ def test_every_link_form_and_image_is_relative_and_resolves_to_a_served_page(cli
     """Under jupyter-server-proxy the pages live at /user/<name>/proxy/<port>/link/...: an
     absolute path would leave the prefix and 404 (jupyter-server-proxy #114)."""
     prefix = "/user/someone/proxy/8787"
-    for path, response in every_link_page(client, anonymous).items():
+    pages = every_link_page(client, anonymous)
+    headings = {heading for response in pages.values() for heading in LinkPage(response.text).headings}
+    assert headings >= {"Share your financial information", "Sign into your account", "Sandbox connected", "Complete", "Connection cancelled"}
+    for path, response in pages.items():
         page = LinkPage(response.text)
         for url in page.urls:
             if url.startswith("data:"):
@@ -507,19 +940,30 @@ def test_every_link_form_and_image_is_relative_and_resolves_to_a_served_page(cli
             behind_proxy = resolve(prefix + path.split("#")[0], url)
             assert behind_proxy.startswith(prefix + "/link/"), (path, url, behind_proxy)
             target = behind_proxy.removeprefix(prefix)
-            if any(form["action"] == url for form in page.forms):
-                continue  # a form's target is a POST route, checked by the Connect tests
+            forms = [form for form in page.forms if form["action"] == url]
+            if forms and forms[0]["method"] == "post":
+                continue  # a POST form's target is checked by the Connect and Login tests
+            if forms:  # a GET form: the browser replaces the action's query with the form's fields
+                target = target.split("?")[0] + "?" + "&".join(f"{n}={quote(v)}" for n, v in forms[0]["hidden"])
             assert anonymous.get(target).status_code == 200, (path, url)
 
 
-def test_redirects_after_connect_stay_under_the_prefix(client, anonymous):
+def test_redirects_within_link_stay_under_the_prefix(client, anonymous):
     prefix = "/user/someone/proxy/8787"
     company = create_company(client)
     pending = client.post(f"/companies/{company['id']}/connections", json={"platformKey": "aiwb"}).json()
     start = httpx.URL(pending["linkUrl"]).path
+    picked = f"{link_path(company['id'])}/select"
     connect = f"{link_path(company['id'])}/connect"
-    for path, response in ((connect, anonymous.post(connect, data={"integration": "mqjo"})), (start, anonymous.post(start))):
-        assert response.status_code == 303
+    complete = start.removesuffix("start") + "complete"
+    steps = (
+        (picked, anonymous.post(picked, data={"integration": "mqjo"})),
+        (complete, anonymous.get(complete)),  # before Login: back to the sign-in card
+        (start, anonymous.post(start, data=SIGN_IN)),
+        (connect, anonymous.post(connect, data={"integration": "qhnd"})),
+    )
+    for path, response in steps:
+        assert response.status_code == 303, path
         assert resolve(prefix + path, response.headers["location"]).startswith(prefix + "/link/"), response.headers["location"]
 
 

@@ -9,8 +9,10 @@ import os
 import re
 import shutil
 import struct
+import threading
 import uuid
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -97,7 +99,60 @@ def assert_linked_with_first_link_pulls(api: httpx.Client, company_id: str, conn
     assert {pull["connectionId"] for pull in history["results"]} == {connections[0]["id"]}
 
 
+SETTINGS = "/_sandbox/link/settings"
+
+
+class _MyBank(BaseHTTPRequestHandler):
+    """The client's own site, where Link sends the customer: records each path it is asked for."""
+
+    landed: list[str]
+
+    def do_GET(self) -> None:  # noqa: N802 - the http.server hook's name
+        if self.path != "/favicon.ico":  # what Chromium asks every origin for
+            self.landed.append(self.path)
+        body = b"<!doctype html><title>MyBank</title><h1>Welcome back to MyBank</h1>"
+        self.send_response(200)
+        self.send_header("content-type", "text/html; charset=utf-8")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep the test output quiet
+        pass
+
+
+@pytest.fixture
+def mybank() -> Iterator[tuple[str, list[str]]]:
+    """A local page for the redirect to land on (no network here): its base URL, and the paths asked for."""
+    landed: list[str] = []
+    handler = type("MyBank", (_MyBank,), {"landed": landed})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="mybank", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", landed
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def set_redirect(api: httpx.Client, url: str | None) -> None:
+    response = api.post(SETTINGS, json={"redirectUrl": url})
+    assert response.status_code == 200, response.text
+
+
+def connect_on_the_accounting_card(page: Page) -> None:
+    card = page.get_by_role("region", name="Accounting")
+    sandbox = card.get_by_role("radio", name="Sandbox", exact=True)
+    sandbox.check()
+    card.get_by_role("button", name="Connect", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign into your account")
+
+
 def test_connect_sandbox_from_the_company_link_page(page: Page, api: httpx.Client, live_url: str):
+    """The whole flow: main page, Connect, the sign-in card (a wrong password first), Login,
+    "Sandbox connected", Continue, Complete."""
     company = create_company(api, "Platypus Properties")
     assert company["redirect"] == f"{live_url}/link/company/{company['id']}"
     failed: list[str] = []
@@ -110,32 +165,111 @@ def test_connect_sandbox_from_the_company_link_page(page: Page, api: httpx.Clien
     for name in ("Accounting", "Commerce", "Banking"):
         expect(page.get_by_role("region", name=name)).to_be_visible()
     expect(page.get_by_role("status")).to_have_count(0)
-
     card = page.get_by_role("region", name="Accounting")
-    xero = card.get_by_role("radio", name=re.compile(r"^Xero"))
-    expect(xero).to_be_disabled()
-    sandbox = card.get_by_role("radio", name="Sandbox", exact=True)
-    expect(sandbox).to_be_enabled()
-    sandbox.check()
-    expect(sandbox).to_be_checked()
-    card.get_by_role("button", name="Connect", exact=True).click()
+    expect(card.get_by_role("radio", name=re.compile(r"^Xero"))).to_be_disabled()
+    expect(card.get_by_role("radio", name="Sandbox", exact=True)).to_be_checked()
+    connect_on_the_accounting_card(page)
+
+    # The Sandbox's sign-in card: the banner, Email, Password, the dataset, Login / Cancel.
+    (pending,) = api.get(f"/companies/{company['id']}").json()["dataConnections"]
+    assert pending["status"] == "PendingAuth"
+    expect(page).to_have_url(pending["linkUrl"])
+    expect(page.get_by_role("note")).to_contain_text("Sandbox data is consistent between links")
+    email, password, dataset = page.get_by_label("Email"), page.get_by_label("Password"), page.get_by_label("Dataset")
+    expect(email).to_have_attribute("placeholder", "login@codat.io")
+    expect(page.get_by_text("Use password")).to_be_visible()
+    expect(dataset.locator("option")).to_have_text([re.compile(r"^Small UK Company"), re.compile(r"^US Retailer"), re.compile(r"^Multi-currency Wholesaler")])
+    expect(dataset).to_have_value("small-uk")
+    expect(page.get_by_role("button", name="Login")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel")).to_be_visible()
+
+    email.fill("finance@platypus.example")
+    password.fill("letmein")
+    page.get_by_role("button", name="Login").click()
+    expect(page.get_by_role("alert")).to_have_text("That password is not right: the Sandbox's password is 'password'. Nothing was changed.")
+    expect(email).to_have_value("finance@platypus.example")
+    assert api.get(f"/companies/{company['id']}/connections/{pending['id']}").json()["status"] == "PendingAuth"
+
+    page.get_by_label("Password").fill("password")
+    page.get_by_label("Dataset").select_option("us-retailer")
+    page.get_by_role("button", name="Login").click()
 
     # Codat's success state: "{Platform} connected", the company's name, Continue; no live form.
-    expect(page).to_have_url(f"{live_url}/link/company/{company['id']}?connected=mqjo")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sandbox connected")
     expect(page.get_by_text("Platypus Properties's accounting data is now shared through Codat.")).to_be_visible()
-    expect(page.get_by_role("button", name="Connect")).to_have_count(0)
+    expect(page.get_by_role("button")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)
-    assert_linked_with_first_link_pulls(api, company["id"])
+    assert_linked_with_first_link_pulls(api, company["id"], pending["id"])
 
     page.get_by_role("link", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Complete")
+    expect(page.get_by_text("You can close this window.")).to_be_visible()
+    page.get_by_role("link", name="Connect another platform").click()
     expect(page).to_have_url(f"{live_url}/link/company/{company['id']}")
     accounting = page.get_by_role("region", name="Accounting")
     expect(accounting.get_by_role("heading")).to_contain_text("Sandbox connected")
     expect(accounting.get_by_role("button", name="Connect")).to_have_count(0)  # Connect again is not offered
     expect(page.get_by_role("button", name="Connect")).to_have_count(2)  # Commerce and Banking still are
     assert page.request.get(f"{live_url}/favicon.ico").status == 200  # what browsers ask every origin for: no 401
-    assert failed == [], failed  # nothing on the pages failed to load
+    assert failed == [f"400 {pending['linkUrl']}"], failed  # only the wrong password was refused
+
+
+def test_complete_follows_the_clients_redirect_settings(page: Page, api: httpx.Client, mybank: tuple[str, list[str]]):
+    site, landed = mybank
+    set_redirect(api, site + "/{sourceType}?flow=Codat&statuscode={statusCode}&errormessage={errorMessage}&company={companyId}&ref={ref}")
+    company = create_company(api, "Platypus Properties")
+
+    page.goto(company["redirect"] + "?ref=abc%20123")
+    connect_on_the_accounting_card(page)
+    page.get_by_label("Email").fill("login@codat.io")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Login").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sandbox connected")
+    with page.expect_navigation(url=re.compile("^" + re.escape(site + "/"))):
+        page.get_by_role("link", name="Continue").click()  # the Complete step: a 303 to the client's site
+
+    expected = f"/Accounting?flow=Codat&statuscode=200&errormessage=&company={company['id']}&ref=abc%20123"
+    expect(page).to_have_url(site + expected)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back to MyBank")
+    assert landed == [expected]
+    assert_linked_with_first_link_pulls(api, company["id"])
+
+
+def test_cancel_returns_to_the_client_with_403_and_leaves_the_connection_pending(page: Page, api: httpx.Client, mybank: tuple[str, list[str]]):
+    site, landed = mybank
+    set_redirect(api, site + "/accounting?flow=Codat&statuscode={statusCode}&errormessage={errorMessage}")
+    company = create_company(api, "Platypus Properties")
+
+    page.goto(company["redirect"])
+    connect_on_the_accounting_card(page)
+    page.get_by_label("Password").fill("typed, then thought better of it")
+    page.get_by_role("button", name="Cancel").click()  # the empty, required Email does not stop it
+
+    expect(page).to_have_url(f"{site}/accounting?flow=Codat&statuscode=403&errormessage=User%20cancelled")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome back to MyBank")
+    assert landed == ["/accounting?flow=Codat&statuscode=403&errormessage=User%20cancelled"]
+    (connection,) = api.get(f"/companies/{company['id']}").json()["dataConnections"]
+    assert connection["status"] == "PendingAuth"
+    assert api.get(f"/companies/{company['id']}/data/history").json()["totalResults"] == 0
+
+
+def test_cancel_and_exit_without_redirect_settings_end_on_connection_cancelled(page: Page, api: httpx.Client, live_url: str):
+    company = create_company(api, "Platypus Properties")
+
+    page.goto(company["redirect"])
+    connect_on_the_accounting_card(page)
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connection cancelled")
+    expect(page.get_by_text("Sandbox was not connected")).to_be_visible()
+    page.get_by_role("link", name="Connect again").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign into your account")
+
+    page.goto(company["redirect"])
+    page.get_by_role("button", name="Exit").click()
+    expect(page).to_have_url(f"{live_url}/link/company/{company['id']}/cancel?")  # a GET form with no fields
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connection cancelled")
+    (connection,) = api.get(f"/companies/{company['id']}").json()["dataConnections"]
+    assert connection["status"] == "PendingAuth"
 
 
 def test_connect_through_a_connections_link_url(page: Page, api: httpx.Client, live_url: str):
@@ -149,14 +283,16 @@ def test_connect_through_a_connections_link_url(page: Page, api: httpx.Client, l
 
     response = page.goto(link_url)
     assert response is not None and response.status == 200
-    expect(page.get_by_role("heading", level=1)).to_have_text("Connect to Sandbox")
-    expect(page.get_by_text("Connect to Sandbox to share Perfect Plasterers, ltd's data.")).to_be_visible()
-    page.get_by_role("button", name="Connect", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign into your account")
+    expect(page.get_by_text("Sign in to Sandbox to share Perfect Plasterers, ltd's data.")).to_be_visible()
+    page.get_by_label("Email").fill("login@codat.io")
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Login", exact=True).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Sandbox connected")
     expect(page.get_by_text("Perfect Plasterers, ltd's accounting data is now shared through Codat.")).to_be_visible()
     expect(page).to_have_url(link_url)
-    expect(page.get_by_role("button", name="Connect")).to_have_count(0)
+    expect(page.get_by_role("button")).to_have_count(0)
     assert_linked_with_first_link_pulls(api, company["id"], connection["id"])
 
 

@@ -67,7 +67,7 @@ def test_pressing_connect_on_the_link_page_turns_the_panel_linked_without_a_reru
             panel.on_linked(lambda seen, conn: linked.append(conn.id))
             await asyncio.sleep(0.1)
             assert "Sandbox: PendingAuth" in panel.pills.value and panel.watcher.busy
-            assert "Waiting for the customer to press Connect" in panel.watch_note.value
+            assert "Waiting for the customer to connect on the Link page" in panel.watch_note.value
             assert f"href='{company.redirect}' target='_blank'" in panel.open_link.value and ">Open Link<" in panel.open_link.value
             # The customer, in another browser tab: open the link and press Connect.
             async with httpx.AsyncClient() as browser:
