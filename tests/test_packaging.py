@@ -70,3 +70,13 @@ def test_sandbox_core__imports_neither_httpx_nor_uvicorn() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_readme__binder_links_open_files_that_exist() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"https://mybinder\.org/v2/gh/[^)\s]+\?urlpath=(?:lab/tree|voila/render)/([^)\s]+)", readme)
+    assert {"notebooks/03_connect_with_forms.ipynb", "notebooks/app.ipynb"} <= set(targets)
+    for target in targets:
+        assert (ROOT / target).is_file(), target
