@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# JupyterLab on the checkout's notebooks, opening the first one (codat-nb lab; arguments after -- go to JupyterLab).
 lab: setup
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
+	$(BIN)/codat-nb lab -- $(ROOT_FLAG)
 
 test: setup chromium
 	$(BIN)/python -m pytest

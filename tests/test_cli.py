@@ -1,4 +1,5 @@
-"""``codat-nb sandbox serve`` (a real uvicorn process, its URL, clean stops, --state persistence) and ``codat-nb export``."""
+"""The ``codat-nb`` command line: ``sandbox serve`` (a real uvicorn process, its URL, clean stops, --state
+persistence), ``export``, ``--version`` and usage errors. The walkthrough and lab/app have their own test files."""
 
 from __future__ import annotations
 
@@ -260,6 +261,8 @@ def test_export__unknown_company_in_a_state_file_names_the_tenant_rule(tmp_path:
         (["--data-type", "invoices,journals"], True, "journals is a Codat data type that codat_nb cannot export yet"),
         (["--format", "xlsx"], True, "Unknown export format 'xlsx': use 'parquet' or 'csv'."),
         (["--out", "{file}"], True, "is a file: pass a folder"),
+        (["--out", "{file}/out"], True, "is inside"),
+        (["--out", "{missing}/deeper/out"], True, "cannot be created: the folder {missing}/deeper does not exist"),
         (["--report-periods", "61"], True, "--report-periods must be a whole number from 1 to 60"),
         (["--sandbox-state", "{missing}"], False, "--sandbox-state: no state file at"),
         (["--sandbox-state", "{file}"], False, "is not a Sandbox state file"),
@@ -289,7 +292,7 @@ def test_export__bad_input_is_one_line_exit_2_and_writes_nothing(
     assert main(["export", *given]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1
-    assert captured.err.startswith("codat-nb export: ") and message in captured.err
+    assert captured.err.startswith("codat-nb export: ") and message.format(missing=tmp_path / "missing.sqlite") in captured.err
     assert EXPORT_KEY not in captured.err
     assert sorted((p.name, p.stat().st_size) for p in tmp_path.iterdir()) == before
 
@@ -317,3 +320,62 @@ def test_a_state_file_remembers_its_seed(tmp_path) -> None:
     with Sandbox(seed=3, manual_clock=True, state_path=path) as again:
         again.reset()
     assert stored_seed(path) == 3
+
+
+def test_export__unwritable_out_is_refused_before_reading(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """A folder that refuses new files is found by a probe before any request (the base URL is never reached).
+    Root writes through permission bits, so as root the folder is /sys, which refuses everyone."""
+    from codat_nb.cli import main
+
+    if os.geteuid() == 0:
+        locked, reason = Path("/sys"), "Operation not permitted"
+    else:
+        locked, reason = tmp_path / "locked", "Permission denied"
+        locked.mkdir(mode=0o555)
+    monkeypatch.setenv("CODAT_API_KEY", EXPORT_KEY)
+    monkeypatch.setenv("CODAT_BASE_URL", "http://127.0.0.1:9")
+    before = sorted(locked.iterdir())
+    assert main(["export", "--company", UNKNOWN_COMPANY, "--out", str(locked / "out")]) == 2
+    assert capsys.readouterr().err == (
+        f"codat-nb export: The export folder {locked / 'out'} cannot be written: the folder {locked} refuses new files ({reason}).\n"
+    )
+    assert sorted(locked.iterdir()) == before
+
+
+# -- the command itself -------------------------------------------------------------------------------------------------
+
+
+def test_version() -> None:
+    import codat_nb
+
+    done = subprocess.run([sys.executable, "-m", "codat_nb", "--version"], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"codat-nb {codat_nb.__version__}\n", "")
+
+
+def test_no_command_and_no_sandbox_action_exit_alike() -> None:
+    bare = subprocess.run([sys.executable, "-m", "codat_nb"], capture_output=True, text=True, timeout=60)
+    sandbox = subprocess.run([sys.executable, "-m", "codat_nb", "sandbox"], capture_output=True, text=True, timeout=60)
+    assert bare.returncode == sandbox.returncode == 2
+    assert bare.stdout == sandbox.stdout == ""
+    assert bare.stderr.startswith("usage: codat-nb [-h] [--version] COMMAND")
+    assert "error: choose a command: sandbox, export, walkthrough, lab, app" in bare.stderr
+    assert sandbox.stderr.startswith("usage: codat-nb sandbox [-h] ACTION") and "error: choose an action: serve" in sandbox.stderr
+
+
+def test_unknown_option_names_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    from codat_nb.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(["export", "--company", UNKNOWN_COMPANY, "--out", "x", "--colour"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: codat-nb export") and "unrecognized arguments: --colour" in err
+
+
+def test_parser__imports_no_client_nor_rich() -> None:
+    code = (
+        "import sys, codat_nb.cli\ncodat_nb.cli.build_parser()\n"
+        "print(sorted(m for m in ('rich', 'codat_nb.client', 'codat_nb.sandbox', 'numpy') if m in sys.modules))"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"

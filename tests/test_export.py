@@ -385,3 +385,12 @@ def test_export__a_failure_half_way_leaves_the_previous_export(portfolio: Portfo
 
 def test_exportable_data_types__all_have_frames() -> None:
     assert set(EXPORTABLE_DATA_TYPES) <= set(frames.KINDS)
+
+
+def test_export__a_folder_that_cannot_be_written_is_refused_before_any_request(portfolio: Portfolio) -> None:
+    """/sys refuses new entries even to root: found by a real probe, naming the folder, with no page read."""
+    company_id = portfolio.ids[0]
+    before = portfolio.client.requests_sent
+    with pytest.raises(ValidationError, match=r"The export folder /sys/codat-nb-export cannot be written: the folder /sys refuses new files"):
+        export_company(portfolio.client, company_id, "/sys/codat-nb-export")
+    assert portfolio.client.requests_sent == before

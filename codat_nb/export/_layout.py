@@ -62,6 +62,8 @@ def check_out_dir(out_dir: str | os.PathLike[str], fmt: str) -> Path:
     if existing is not None and not existing.is_dir():
         where = "is a file" if existing == out else f"is inside {existing}, which is a file"
         raise ValidationError(f"The export folder {out} {where}: pass a folder (it is created if missing).")
+    if existing is not None:
+        _probe_writable(out, existing)
     if out.is_dir():
         other = next(f for f in FORMATS if f != fmt)
         found = next(out.glob(f"*/{PARTITION_KEY}=*/*.{other}"), None)
@@ -71,6 +73,16 @@ def check_out_dir(out_dir: str | os.PathLike[str], fmt: str) -> Path:
                 f"format, so write {fmt} to another folder."
             )
     return out
+
+
+def _probe_writable(out: Path, folder: Path) -> None:
+    """Refuse, naming the folder, an export that could not be written, before any page is read: a
+    real probe (a folder made and removed in the nearest existing one) also catches read-only
+    mounts and ACLs, which permission bits do not show."""
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".codat-nb-probe-", dir=folder))
+    except OSError as exc:
+        raise ValidationError(f"The export folder {out} cannot be written: the folder {folder} refuses new files ({exc.strerror}).") from None
 
 
 @dataclass

@@ -1,143 +1,16 @@
-"""The ``codat-nb`` command line: ``codat-nb sandbox serve``, ``codat-nb export`` and friends."""
+"""``codat-nb export``: companies' tables to Parquet or CSV, one hive partition per company."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port number; use 0-65535 (0 picks a free port)") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number; use 0-65535 (0 picks a free port)")
-    return value
-
-
-def _public_url(text: str) -> str:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(text.strip())
-    absolute = parts.scheme in ("http", "https") and bool(parts.netloc)
-    rooted = not parts.scheme and not parts.netloc and parts.path.startswith("/")
-    if not (absolute or rooted) or parts.query or parts.fragment or any(ch.isspace() for ch in text.strip()):
-        raise argparse.ArgumentTypeError(
-            f"{text[:80]!r} is not a URL browsers can use: give http(s)://host[:port][/prefix] or a path such as /user/me/proxy/8787"
-        )
-    return text.strip().rstrip("/")
-
-
-def _non_negative(kind: type, what: str):  # -> Callable[[str], int | float]
-    def parse(text: str):  # type: ignore[no-untyped-def]
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{text} must not be negative")
-        return value
-
-    return parse
-
-
-def _share(text: str) -> float:
-    value = _non_negative(float, "a number")(text)
-    if value > 1:
-        raise argparse.ArgumentTypeError(f"{text} is a share of pulls and must be from 0 to 1")
-    return value
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="codat-nb", description="Explore the Codat API from Jupyter.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sandbox = commands.add_parser("sandbox", help="the embedded offline Codat Sandbox")
-    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="ACTION")
-    serve = sandbox_commands.add_parser(
-        "serve",
-        help="serve the emulator over HTTP",
-        description="Serve the offline Codat Sandbox on uvicorn until Ctrl-C or SIGTERM. "
-        "Point any client at the printed URL with 'Authorization: Basic <base64 of any key>'.",
-    )
-    serve.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=8787, help="port (default 8787; 0 picks a free one)")
-    serve.add_argument("--seed", type=_non_negative(int, "a whole number"), default=0, help="fixes every generated id (default 0)")
-    serve.add_argument(
-        "--speed",
-        type=_non_negative(float, "a number"),
-        default=1.0,
-        help="simulated seconds per real second (default 1: a first sync takes about 30 s; 0 = manual clock)",
-    )
-    serve.add_argument("--latency-ms", type=_non_negative(int, "a whole number"), default=0, help="delay added to each API answer")
-    serve.add_argument("--error-rate", type=_share, default=0.0, help="share of pulls that end in an error status (0-1)")
-    serve.add_argument("--state", type=Path, default=None, metavar="PATH", help="keep state in this SQLite file across restarts")
-    serve.add_argument(
-        "--api-key", action="append", default=None, metavar="KEY", help="accept only this key (repeat for several)"
-    )
-    serve.add_argument(
-        "--public-url",
-        type=_public_url,
-        default=None,
-        metavar="URL",
-        help="where browsers reach this server, for the Link URLs it hands out (default: the URL each request used); "
-        "e.g. behind jupyter-server-proxy: https://HUB/user/NAME/proxy/8787",
-    )
-    serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
-    _add_export(commands)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "sandbox" and args.sandbox_command == "serve":
-        return _serve(args, parser)
-    if args.command == "export":
-        return _export(args)
-    if args.command == "sandbox":
-        parser.parse_args(["sandbox", "--help"])
-    parser.print_help()
-    return 2
-
-
-def _serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from .sandbox import Emulator
-    from .sandbox.server import serve
-
-    if args.state is not None and not args.state.parent.exists():
-        parser.error(f"--state: the folder {args.state.parent} does not exist")
-    try:
-        emulator = Emulator(
-            seed=args.seed,
-            speed=args.speed,
-            latency_ms=args.latency_ms,
-            error_rate=args.error_rate,
-            api_keys=args.api_key,
-            state_path=args.state,
-            public_url=args.public_url,
-        )
-    except ValueError as exc:  # e.g. a state file from another version
-        parser.error(str(exc))
-
-    def ready(url: str) -> None:
-        state = f"state in {args.state}" if args.state else "in-memory state"
-        clock = "manual clock" if args.speed == 0 else f"speed {args.speed:g}x"
-        keys = f", {len(args.api_key)} accepted key(s)" if args.api_key else ""
-        print(f"Codat Sandbox emulator ready at {url} (seed {args.seed}, {clock}, {state}{keys})", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-
-    try:
-        serve(emulator, args.host, args.port, ready, log_level=args.log_level)
-    except OSError as exc:
-        print(f"codat-nb: {exc}", file=sys.stderr)
-        return 1
-    print("Codat Sandbox emulator stopped.", flush=True)
-    return 0
-
+from . import _types
 
 _EXPORT_DESCRIPTION = """\
 Write each company's tables (every frame and child frame of codat_nb.frames) to
@@ -166,11 +39,11 @@ _NO_BACKEND = (
 )
 
 
-def _export(args: argparse.Namespace) -> int:
-    from .errors import CodatError, ConfigError, NotFoundError, ValidationError
-    from .export._company import check_data_types
-    from .export._layout import check_format, check_out_dir
-    from .validation import check_positive_int, check_uuid
+def run(args: argparse.Namespace) -> int:
+    from ..errors import CodatError, ConfigError, NotFoundError, ValidationError
+    from ..export._company import check_data_types
+    from ..export._layout import check_format, check_out_dir
+    from ..validation import check_positive_int, check_uuid
 
     with contextlib.ExitStack() as stack:
         try:
@@ -178,12 +51,12 @@ def _export(args: argparse.Namespace) -> int:
             listed = [d.strip() for text in args.data_types or () for d in text.split(",")]
             data_types = check_data_types(listed if args.data_types else None)
             fmt = check_format(args.format)
-            check_out_dir(args.out, fmt)
+            check_writable(check_out_dir(args.out, fmt))
             check_positive_int(args.report_periods, "--report-periods", 1, 60)
             client = _export_client(args, stack)
         except (ValidationError, ConfigError) as exc:
             return _fail(str(exc), 2)
-        from .export import export_company
+        from ..export import export_company
 
         progress = _say_reading if sys.stderr.isatty() else None
         code = 0
@@ -219,9 +92,9 @@ _TENANT_HINT = (
 
 def _export_client(args: argparse.Namespace, stack: contextlib.ExitStack):  # -> Client
     """The client the export reads with, closed by ``stack``; a bad source is a ValidationError or ConfigError."""
-    from .client import Client
-    from .config import EnvSettings, check_base_url
-    from .errors import ValidationError
+    from ..client import Client
+    from ..config import EnvSettings, check_base_url
+    from ..errors import ValidationError
 
     settings = EnvSettings.read()
     if args.sandbox_state is not None:
@@ -243,10 +116,10 @@ def _export_client(args: argparse.Namespace, stack: contextlib.ExitStack):  # ->
 
 
 def _state_client(state: Path, seed: int | None, api_key: Any, stack: contextlib.ExitStack):  # -> Client
-    from .client import Client
-    from .embedded import SANDBOX_KEY, Sandbox
-    from .errors import ValidationError
-    from .sandbox import DEFAULT_BASE_URL
+    from ..client import Client
+    from ..embedded import SANDBOX_KEY, Sandbox
+    from ..errors import ValidationError
+    from ..sandbox import DEFAULT_BASE_URL
 
     if not state.is_file():
         raise ValidationError(
@@ -255,7 +128,7 @@ def _state_client(state: Path, seed: int | None, api_key: Any, stack: contextlib
         )
     manual = _state_has_manual_clock(state)
     if seed is None:
-        from .sandbox.store import stored_seed
+        from ..sandbox.store import stored_seed
 
         seed = stored_seed(state) or 0
     try:
@@ -271,7 +144,7 @@ def _state_has_manual_clock(path: Path) -> bool:
     """Whether the state file was kept by a manual clock, so it resumes where that clock stood."""
     import sqlite3
 
-    from .errors import ValidationError
+    from ..errors import ValidationError
 
     try:
         with contextlib.closing(sqlite3.connect(str(path))) as db:
@@ -288,7 +161,7 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _add_export(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction) -> None:
     export = commands.add_parser(
         "export",
         help="write companies' tables to Parquet or CSV, partitioned by company",
@@ -296,24 +169,40 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
         epilog=_EXPORT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    export.set_defaults(run=run, parser=export)
     export.add_argument("--company", action="append", required=True, metavar="ID", help="the company's id (repeat for several)")
     export.add_argument(
         "--data-type", action="append", dest="data_types", default=None, metavar="TYPE",
         help="a Codat data type such as invoices (repeat for several; default: every synced type)",
     )  # fmt: skip
-    export.add_argument("--out", required=True, metavar="DIR", help="the export folder (created if missing)")
+    export.add_argument("--out", required=True, metavar="DIR", help="the export folder (created if missing; its parent must exist)")
     export.add_argument("--format", default="parquet", metavar="FORMAT", help="parquet (default) or csv")
     export.add_argument("--base-url", default=None, metavar="URL", help="the API to read (default $CODAT_BASE_URL, else api.codat.io)")
     export.add_argument("--sandbox-state", type=Path, default=None, metavar="PATH", help="read a Sandbox state file instead of an API")
     export.add_argument(
-        "--sandbox-seed", type=_non_negative(int, "a whole number"), default=None, metavar="N",
+        "--sandbox-seed", type=_types.non_negative(int, "a whole number"), default=None, metavar="N",
         help="the --seed the state's Sandbox ran with (default: the one the state file records, else 0)",
     )  # fmt: skip
     export.add_argument(
-        "--report-periods", type=_non_negative(int, "a whole number"), default=12, metavar="N",
+        "--report-periods", type=_types.non_negative(int, "a whole number"), default=12, metavar="N",
         help="months of balance sheet and profit and loss (default 12, at most 60)",
     )  # fmt: skip
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def check_writable(out: Path) -> None:
+    """Refuse an export folder that cannot be written before any page is read, naming the folder.
+
+    The export creates ``out`` itself (not its parents: a typo should not leave a trail of folders),
+    then stages files inside it; so the folder that must accept a new entry is ``out`` when it
+    exists, else its parent. A real probe (a folder made and removed) also catches read-only mounts
+    and ACLs, which permission bits (and ``os.access`` for root) do not show.
+    """
+    from ..errors import ValidationError
+
+    folder = out if out.exists() else out.parent
+    if not folder.exists():
+        raise ValidationError(f"The export folder {out} cannot be created: the folder {folder} does not exist (create it first).")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".codat-nb-probe-", dir=folder))
+    except OSError as exc:
+        raise ValidationError(f"The export folder {out} cannot be written: the folder {folder} refuses new files ({exc.strerror}).") from None
