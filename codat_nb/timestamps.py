@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from .errors import SchemaError
 
-__all__ = ["parse_datetime"]
+__all__ = ["format_duration", "parse_datetime"]
 
 # Strict on purpose: Python 3.11's fromisoformat also takes week dates ("2022-W01"), basic
 # format ("20220429T000000") and "," fractions, none of which Codat writes; accepting them
@@ -87,3 +87,14 @@ def _shown(value: object) -> str:
     if len(text) > 60:
         text = text[:59] + "…"
     return repr(text) if isinstance(value, str) else text
+
+
+def format_duration(span: timedelta | None, missing: str = "—") -> str:
+    """A pull's duration as people read it: ``4.2 s``, ``2 min 05 s``, ``3 h 04 min`` (terminal and widgets alike)."""
+    if span is None:
+        return missing
+    seconds = span.total_seconds()
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(int(round(seconds)), 60)
+    return f"{minutes} min {rest:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"

@@ -323,7 +323,7 @@ def test_sync_table__message_column_only_on_failure_and_brackets_kept() -> None:
     assert "Codat said [bold]no[/bold]" in failed  # shown as text, not taken for rich markup
 
 
-@pytest.mark.parametrize(("seconds", "shown"), [(None, "-"), (2.75, "2.8 s"), (59.94, "59.9 s"), (65, "1 min 05 s"), (3600, "60 min 00 s")])
+@pytest.mark.parametrize(("seconds", "shown"), [(None, "-"), (2.75, "2.8 s"), (59.94, "59.9 s"), (65, "1 min 05 s"), (3599, "59 min 59 s"), (3600, "1 h 00 min")])
 def test_format_duration(seconds: float | None, shown: str) -> None:
     from datetime import timedelta
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from ..client import Client
 from ..reads import READABLE
 from ..records import DataStatus, PullOperation
+from ..timestamps import format_duration as _format_duration
 
 _STYLES = {"Complete": "green", "NotSupported": "dim"}
 
@@ -84,10 +85,4 @@ def sync_table(rows: list[SyncRow], title: str | None = None) -> Table:
 
 
 def format_duration(value: timedelta | None) -> str:
-    if value is None:
-        return "-"
-    seconds = value.total_seconds()
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s"
+    return _format_duration(value, missing="-")

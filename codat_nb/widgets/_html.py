@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from html import escape
 from typing import Iterable, Sequence
 
+from ..timestamps import format_duration
+
 #: Codat Portal's colours for connection statuses (2026 companies table): linked green,
 #: deauthorized amber, unlinked grey, pending neutral.
 CONNECTION_COLOURS = {
@@ -99,10 +101,4 @@ def when_html(moment: datetime | None) -> str:
 
 
 def duration(span: timedelta | None) -> str:
-    if span is None:
-        return "—"
-    seconds = span.total_seconds()
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {rest} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+    return format_duration(span)

@@ -23,7 +23,7 @@ def test_connection_pills_use_the_portals_colours(status: str, colour: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("span", "shown"), [(None, "—"), (timedelta(seconds=4.25), "4.2 s"), (timedelta(seconds=125), "2 min 5 s"), (timedelta(hours=3, minutes=4), "3 h 4 min")]
+    ("span", "shown"), [(None, "—"), (timedelta(seconds=4.25), "4.2 s"), (timedelta(seconds=125), "2 min 05 s"), (timedelta(hours=3, minutes=4), "3 h 04 min")]
 )
 def test_durations(span: timedelta | None, shown: str) -> None:
     assert _html.duration(span) == shown
