@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 #: Subpackages reachable as attributes (``codat_nb.frames``), imported when first used.
-_SUBPACKAGES = frozenset({"charts", "export", "frames", "sandbox", "widgets"})
+_SUBPACKAGES = frozenset({"charts", "export", "frames", "portfolio", "sandbox", "widgets"})
 
 
 def __getattr__(name: str) -> Any:

@@ -309,6 +309,24 @@ def test_write_tables__writes_given_frames_and_drops_a_matching_company_id(tmp_p
     assert_frame_equal(read_table(tmp_path / "pq", "custom__things"), frame)
 
 
+def test_write_tables__companies_exported_at_the_same_time_into_one_folder(tmp_path: Path) -> None:
+    """Each company's export swaps its own staging folder in; the others' checks must not trip on it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = [f"00000000-0000-0000-0000-{n:012d}" for n in range(1, 9)]
+    tables = {f"t{n}": pd.DataFrame({"amount": np.arange(200, dtype=float)}) for n in range(6)}
+
+    def export(company_id: str) -> ExportResult:
+        return write_tables(tables, tmp_path, company_id)
+
+    for _ in range(3):
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            results = list(pool.map(export, ids))
+    assert [r.company_id for r in results] == ids
+    dataset = ds.dataset(tmp_path / "t0", format="parquet", partitioning="hive")
+    assert dataset.to_table().num_rows == 200 * len(ids)
+
+
 @pytest.mark.parametrize(
     ("tables", "message"),
     [

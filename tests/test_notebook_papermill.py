@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import papermill
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+from ._notebooks import run_with, shown
 
 CASES = {
     "00_sandbox_api": ({"COMPANY_NAME": "Papermill Properties", "SAMPLE": "us-retailer"}, ['"name": "Papermill Properties"']),
@@ -25,31 +23,10 @@ CASES = {
 }
 
 
-def shown(notebook: dict) -> str:
-    """Everything the executed notebook shows as text."""
-    parts = []
-    for cell in notebook["cells"]:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                parts.append(f"ERROR {output['ename']}: {output['evalue']}")
-            parts.append("".join(output.get("text", "")))
-            for kind in ("text/plain", "text/html"):
-                parts.append("".join(output.get("data", {}).get(kind, "")))
-    return "\n".join(parts)
-
-
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_runs_with_other_parameters_and_shows_them(name: str, tmp_path: Path) -> None:
     parameters, expected = CASES[name]
-    out = tmp_path / f"{name}.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"), str(out), parameters=parameters, kernel_name="python3", cwd=str(NOTEBOOKS),
-        progress_bar=False, log_output=False,
-    )  # fmt: skip
-    executed = json.loads(out.read_text())
-    injected = [c for c in executed["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
-    assert len(injected) == 1, "papermill found no parameters cell"
-    text = shown(executed)
+    text = shown(run_with(name, parameters, tmp_path))
     assert "ERROR" not in text
     for snippet in expected:
         assert snippet in text, snippet

@@ -66,13 +66,24 @@ def check_out_dir(out_dir: str | os.PathLike[str], fmt: str) -> Path:
         _probe_writable(out, existing)
     if out.is_dir():
         other = next(f for f in FORMATS if f != fmt)
-        found = next(out.glob(f"*/{PARTITION_KEY}=*/*.{other}"), None)
+        found = _first_file(out, f"*/{PARTITION_KEY}=*/*.{other}")
         if found is not None:
             raise ValidationError(
                 f"{out} already holds a {other} export ({found.relative_to(out)}); readers take a table folder as one "
                 f"format, so write {fmt} to another folder."
             )
     return out
+
+
+def _first_file(out: Path, pattern: str) -> Path | None:
+    """The first match, tolerating folders that vanish while looking (another company's export
+    swapping its staging folder in at the same moment)."""
+    for _ in range(5):
+        try:
+            return next(out.glob(pattern), None)
+        except FileNotFoundError:
+            continue
+    return None
 
 
 def _probe_writable(out: Path, folder: Path) -> None:
