@@ -16,6 +16,7 @@ CASES = {
         ["<td style='text-align:left'>Papermill Outfitters</td>", " USD  "],
     ),
     "02_explore": ({"COMPANY_NAME": "Papermill Foods", "INVOICES": 200, "SEED": 7}, ["Papermill Foods: ", "'invoices': (200, 24)"]),
+    "app": ({"DEMO_COMPANIES": 2, "SEED": 5}, ["PortalApp(companies)"]),  # a Voila page: its widgets show in tests/test_app_voila.py
     "03_connect_with_forms": (
         {"COMPANY_NAME": "Papermill Forms [pm]", "SANDBOX_SPEED": 20.0, "SAMPLE": "multi-currency-wholesaler"},
         ["✓ Added: Papermill Forms pm", "Papermill Forms pm {'region': 'uk', 'segment': 'smb'}"],
