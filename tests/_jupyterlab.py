@@ -63,7 +63,7 @@ def jupyterlab(
     with log_path.open("w") as log:
         server = subprocess.Popen(command, env=environ, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            _wait_until_ready(server, url, log_path)
+            wait_until_serving(server, f"{url}api/status", log_path, "JupyterLab", {"Authorization": f"token {TOKEN}"}, ok=200)
             yield url
         finally:
             try:
@@ -74,16 +74,21 @@ def jupyterlab(
                 server.wait(timeout=10)
 
 
-def _wait_until_ready(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+def wait_until_serving(
+    server: subprocess.Popen[Any], probe: str, log_path: Path, what: str, headers: Mapping[str, str] | None = None, ok: int | None = None
+) -> None:
+    """Until ``probe`` answers (with status ``ok`` if given, else without a server error); fails with
+    the log's end if the server dies or 60 s pass first."""
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"{url}api/status", headers={"Authorization": f"token {TOKEN}"}, timeout=2).status_code == 200:
+            status = httpx.get(probe, headers=dict(headers or {}), timeout=2).status_code
+            if status == ok if ok is not None else status < 500:
                 return
         except httpx.HTTPError:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"JupyterLab did not start:\n{log_path.read_text()[-3000:]}")
+            pytest.fail(f"{what} did not start:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.25)
 
 

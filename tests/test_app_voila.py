@@ -9,15 +9,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from ._jupyterlab import chromium, free_port
+from ._jupyterlab import chromium, free_port, wait_until_serving
 
 pytestmark = pytest.mark.browser
 
@@ -37,16 +35,7 @@ def voila(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server = subprocess.Popen(command, env=env, cwd=root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}voila/static/", timeout=2).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"Voila did not start:\n{(root / 'voila.log').read_text()[-3000:]}")
-            time.sleep(0.25)
+        wait_until_serving(server, f"{url}voila/static/", root / "voila.log", "Voila")
         yield url
     finally:
         os.killpg(server.pid, signal.SIGTERM)

@@ -54,16 +54,22 @@ SUCCESS_STYLE = "background:#dff5e9;border-radius:6px;padding:8px 12px;margin:4p
 
 def describe(error: BaseException, secret: str | None = None) -> Problem:
     """The Problem a widget shows for ``error``; ``secret`` (the API key) is masked if present."""
-    if isinstance(error, errors.APIError):
-        return _masked(_api_problem(error), secret) if secret else _api_problem(error)
+    problem = _api_problem(error) if isinstance(error, errors.APIError) else _other_problem(error)
+    return _masked(problem, secret) if secret else problem
+
+
+def _other_problem(error: BaseException) -> Problem:
     if isinstance(error, errors.CodatError):
         title, message = _title_of(type(error).__name__), str(error) or type(error).__name__
     else:
         title = f"Unexpected error ({type(error).__name__})"
         message = f"{error or type(error).__name__} (details are in the kernel's log: this is a bug worth reporting)"
-    next_step = next((step for kind, step in _NEXT_STEPS if isinstance(error, kind)), None)
-    problem = Problem(title, message, None, None if next_step and next_step in message else next_step)
-    return _masked(problem, secret) if secret else problem
+    next_step = _next_step(error)
+    return Problem(title, message, None, None if next_step and next_step in message else next_step)
+
+
+def _next_step(error: BaseException) -> str | None:
+    return next((step for kind, step in _NEXT_STEPS if isinstance(error, kind)), None)
 
 
 _TITLES = {
@@ -82,8 +88,7 @@ def _api_problem(error: errors.APIError) -> Problem:
     where = f" ({error.method} {error.path})" if error.method and error.path else ""
     message = text + where + (" " + " ".join(lines) if lines else "")
     hint = hint_for(error.status, error.path, getattr(error, "retry_after", None))
-    fallback = next((step for kind, step in _NEXT_STEPS if isinstance(error, kind)), None)
-    return Problem(f"Codat answered {error.status}", message, error.correlation_id, hint or fallback)
+    return Problem(f"Codat answered {error.status}", message, error.correlation_id, hint or _next_step(error))
 
 
 def _title_of(name: str) -> str:

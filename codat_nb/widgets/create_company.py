@@ -20,6 +20,7 @@ from ._feedback import ERROR_STYLE, INFO_STYLE, SUCCESS_STYLE
 NO_CONNECTION = None
 _NO_CONNECTION_LABEL = "No connection yet (the customer picks on the Link page)"
 _SANDBOXES_FIRST = ("mqjo", "aiwb", "qhnd")
+_UNAVAILABLE = " – unavailable here"
 
 
 # -- logic (no widgets) ----------------------------------------------------------------------------------
@@ -73,6 +74,11 @@ class IntegrationChoice:
     linkable: bool
     reason: str = ""
 
+    @property
+    def refusal(self) -> str:
+        """Why this choice cannot be created here ("" when it can)."""
+        return "" if self.linkable else f"{self.label.removesuffix(_UNAVAILABLE)} {self.reason}."
+
 
 def integration_choices(integrations: Iterable[Integration], backend: Backend) -> list[IntegrationChoice]:
     """The Integration dropdown: the Sandbox first, then the other Sandboxes, then the rest by name;
@@ -85,7 +91,7 @@ def integration_choices(integrations: Iterable[Integration], backend: Backend) -
     choices = []
     for integration in sorted(integrations, key=order):
         linkable, reason = backend.can_link(integration)
-        label = f"{integration.name} ({integration.key})" + ("" if linkable else " – unavailable here")
+        label = f"{integration.name} ({integration.key})" + ("" if linkable else _UNAVAILABLE)
         choices.append(IntegrationChoice(integration.key, label, linkable, reason))
     choices.append(IntegrationChoice(NO_CONNECTION, _NO_CONNECTION_LABEL, True))
     return choices
@@ -105,6 +111,10 @@ def result_html(company: Company, connection: Connection | None) -> str:
         f"<table style='font-size:13px'>{table}</table>"
         "<p style='margin:4px 0;color:#555'>Send the Link URL to the business (or open it): it chooses a platform, presses Connect and signs in.</p>"
     )
+
+
+def _problems(name: NameCheck, tags: str, integration: str) -> list[str]:
+    return [text for text in ("" if name.valid else name.message, tags, integration) if text]
 
 
 def _hint(text: str, style: str) -> str:
@@ -161,37 +171,25 @@ class CreateCompanyForm(CodatWidget):
 
     def problems(self) -> list[str]:
         """Why "Create company" is disabled now (empty when it can be pressed)."""
-        found = []
-        name = check_name(self.name.value)
-        if not name.valid:
-            found.append(name.message)
+        return _problems(*self._checks())
+
+    def _checks(self) -> tuple[NameCheck, str, str]:
+        """The name's check, the tags' problem and the integration's refusal ("" when fine)."""
         try:
             parse_tags(self.tags.value)
+            tags = ""
         except ValidationError as error:
-            found.append(str(error))
-        choice = self._choice()
-        if choice is not None and not choice.linkable:
-            found.append(f"{choice.label.split(' – ')[0]} {choice.reason}.")
-        return found
-
-    def _choice(self) -> IntegrationChoice | None:
-        return next((c for c in self.choices if c.key == self.integration.value), None)
+            tags = str(error)
+        choice = next((c for c in self.choices if c.key == self.integration.value), None)
+        return check_name(self.name.value), tags, choice.refusal if choice is not None else ""
 
     def _validate(self) -> None:
-        name = check_name(self.name.value)
-        typed = bool(self.name.value)
-        style = INFO_STYLE if name.valid else ERROR_STYLE
-        self.name_hint.value = _hint(name.message, style) if typed or name.valid else _hint(name.message, INFO_STYLE)
-        try:
-            parse_tags(self.tags.value)
-            self.tags_hint.value = ""
-        except ValidationError as error:
-            self.tags_hint.value = _hint(str(error), ERROR_STYLE)
-        choice = self._choice()
-        self.integration_hint.value = (
-            _hint(f"{choice.label.split(' – ')[0]} {choice.reason}.", ERROR_STYLE) if choice is not None and not choice.linkable else ""
-        )
-        self.create_button.disabled = self.runner.busy or self._loading or bool(self.problems())
+        name, tags, integration = self._checks()
+        # Before anything is typed the hint only says what to do; it turns red once the name is wrong.
+        self.name_hint.value = _hint(name.message, ERROR_STYLE if self.name.value and not name.valid else INFO_STYLE)
+        self.tags_hint.value = _hint(tags, ERROR_STYLE)
+        self.integration_hint.value = _hint(integration, ERROR_STYLE)
+        self.create_button.disabled = self.runner.busy or self._loading or bool(_problems(name, tags, integration))
 
     def _set_busy(self, busy: bool) -> None:
         if not busy:

@@ -15,7 +15,6 @@ from ..records import Company, Connection
 from ..validation import check_uuid
 from . import _html
 from ._base import LABELS, CodatWidget, button, on_click
-from ._feedback import describe
 from ._tasks import TaskRunner
 
 #: How long the pills keep following a pending connection by themselves, and how often.

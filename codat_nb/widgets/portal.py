@@ -78,7 +78,7 @@ async def add_demo_companies(client: AsyncClient, count: int = 3) -> list[Compan
         return await client.get_company(company.id)
 
     made = []
-    for spec in DEMO_COMPANIES[:count]:  # one by one: the ids stay the same from run to run
+    for spec in DEMO_COMPANIES[:count]:  # started in order (the ids stay the same run to run), then synced together
         made.append(asyncio.ensure_future(one(*spec)))
         await asyncio.sleep(0)
     return list(await asyncio.gather(*made))

@@ -127,6 +127,8 @@ class SyncPanel(CodatWidget):
         self.result: dict[str, DataStatus] | None = None
         #: The latest poll of the running (or last) sync, for code that looks in while it runs.
         self.last_progress: SyncProgress | None = None
+        self.rows: list[SummaryRow] = []  # the last sync's summary
+        self.pulls: list[PullOperation] = []  # the Read history shown
         self._platforms: dict[str, str] = {}
         self._history_task: asyncio.Task[Any] | None = None
         self._synced: list[Callable[[Company, dict[str, DataStatus]], Any]] = []

@@ -74,7 +74,7 @@ def test_the_app_opens_a_company_page_with_its_tabs_and_goes_back(client: codat_
         return app, seen
 
     app, (heading, status, history) = asyncio.run(scenario())
-    assert "Platypus Properties" in heading and f"href='?company=" in heading
+    assert "Platypus Properties" in heading and "href='?company=" in heading
     assert status.count("Complete") == 17 and history.count("<tr>") == 18
     assert app.page is None and app.children == (app.picker,) and len(app.picker.rows) == 2
     assert TABS == ("Connections", "Data status", "Read history", "Sync settings", "Data")
