@@ -37,7 +37,10 @@ class Clock:
         self._wall = wall
         self._wall0 = wall()
         self._offset = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        #: The latest time the keeper has made safe to hand out, and the keeper (see :meth:`keep`).
+        self._mark: datetime | None = None
+        self._keeper: Callable[[datetime], datetime | None] | None = None
 
     @property
     def speed(self) -> float:
@@ -48,11 +51,43 @@ class Clock:
         return self._speed == 0
 
     def now(self) -> datetime:
-        """The current simulated time, timezone-aware UTC."""
+        """The current simulated time, timezone-aware UTC (never past what the keeper has saved)."""
+        moment = self._read()
+        if self._keeper is not None and (self._mark is None or moment > self._mark):
+            with self._lock:  # one renewal at a time; a racing reader re-checks against the new mark
+                keeper = self._keeper
+                if keeper is not None and (self._mark is None or moment > self._mark):
+                    mark = keeper(moment)
+                    if mark is None:  # the keeper is gone (its store closed): stop asking
+                        self._keeper = self._mark = None
+                    else:
+                        self._mark = max(mark, moment)
+        return moment
+
+    def _read(self) -> datetime:
         if self._speed == 0:  # manual: no wall clock to read
             return self._start + timedelta(seconds=self._offset)
         elapsed = (self._wall() - self._wall0) * self._speed + self._offset
         return self._start + timedelta(seconds=elapsed)
+
+    def keep(self, keeper: Callable[[datetime], datetime | None], mark: datetime | None = None) -> None:
+        """Have ``keeper(moment)`` save a time at or after ``moment`` before :meth:`now` first returns a
+        time past the last one saved (``mark``, or none yet); it returns what it saved, or None to stop.
+
+        This is how a state file keeps time from going backwards across restarts: no answer can
+        carry a time later than the file holds. A clock has one keeper; a later call replaces it.
+        """
+        with self._lock:
+            self._keeper = keeper
+            self._mark = mark
+
+    def resume(self, at: datetime) -> datetime:
+        """Move forward to ``at`` if the clock is behind it (a restart picking up a saved time); returns now."""
+        with self._lock:
+            behind = (at - self._read()).total_seconds()
+            if behind > 0:
+                self._offset += behind
+        return self.now()
 
     def advance(self, seconds: float) -> datetime:
         """Move simulated time forward; returns the new time."""
@@ -67,10 +102,11 @@ class Clock:
         with self._lock:
             self._wall0 = self._wall()
             self._offset = 0.0
+            self._mark = None  # deliberately back in time: the keeper saves the rewound time next
 
     def __repr__(self) -> str:
         mode = "manual" if self.is_manual else f"speed={self._speed:g}"
-        return f"Clock({mode}, now={format_timestamp(self.now())})"
+        return f"Clock({mode}, now={format_timestamp(self._read())})"
 
 
 def ManualClock(start: datetime = MANUAL_EPOCH) -> Clock:  # noqa: N802 - reads as a type

@@ -24,8 +24,16 @@ from .books.cache import BooksCache
 from .store import MemoryStore, Store
 
 _EPOCH = date(1970, 1, 1)
-#: The store's tenant id for what belongs to no tenant (where a manual clock stands).
+#: The store's tenant id for what belongs to no tenant (the seed, where the clock stands).
 _GLOBAL = "*"
+#: How far ahead of a running clock its saved time runs, in wall seconds. No answer carries a
+#: time past the saved one, so a restart resumes there: at most ``speed`` x this ahead of the
+#: last answer, and the clock is written at most about this often, not on every read.
+LEASE_WALL_SECONDS = 0.5
+#: Where the store keeps the clock: a manual one exactly (the doc 'codat-nb export' looks for to
+#: reopen a file on a manual clock), a running one as a lease ahead of it.
+_MANUAL_DOC = ("clock", "manual")
+_LEASE_DOC = ("lease", "clock")
 
 
 @dataclass
@@ -124,7 +132,9 @@ class SandboxState:
         self.company_index: dict[str, str] = {}  # company id -> tenant id, for the Link page
         #: Generated books, shared by every company that linked the same sample on the same day.
         self.books = BooksCache(seed)
-        self._load()
+        saved_times = self._load()
+        if not isinstance(self.store, MemoryStore):
+            self._keep_time(saved_times)
 
     def tenant(self, tenant_id: str) -> Tenant:
         tenant = self.tenants.get(tenant_id)
@@ -192,14 +202,38 @@ class SandboxState:
     # -- persistence ---------------------------------------------------------------------
 
     def advance_clock(self, seconds: float) -> datetime:
-        """Move a clock forward and remember where a manual one stands, so a restart resumes there."""
-        now = self.clock.advance(seconds)
-        if self.clock.is_manual:
-            self.store.put(_GLOBAL, "clock", "manual", {"now": format_timestamp(now)})
-        return now
+        """Move the clock forward; the store saves the new time (see :meth:`_save_time`) before it is answered."""
+        return self.clock.advance(seconds)
 
-    def _load(self) -> None:
+    def _keep_time(self, saved_times: list[datetime]) -> None:
+        """Resume at the saved time (never earlier than any answer given), then save it as it moves."""
+        if saved_times:
+            self.clock.resume(max(saved_times))
+        self.clock.keep(self._save_time)
+        self.clock.now()  # saves the resumed time (a running clock's lease) right away
+        if not self.clock.is_manual:  # the file is now kept by a running clock; export must reopen it so
+            self.store.delete(_GLOBAL, *_MANUAL_DOC)
+        self.store.commit()
+
+    def _save_time(self, moment: datetime) -> datetime | None:
+        """The clock's keeper: save ``moment`` (a running clock: a lease ahead of it) and say what was saved.
+
+        It joins the open request's transaction, which commits before the answer; outside a
+        request it commits at once. None once the store is closed: nothing more is answered.
+        """
+        if self.store.closed:
+            return None
+        if self.clock.is_manual:
+            self.store.put_now(_GLOBAL, *_MANUAL_DOC, {"now": format_timestamp(moment)})
+            return moment
+        lease = moment + timedelta(seconds=self.clock.speed * LEASE_WALL_SECONDS)
+        self.store.put_now(_GLOBAL, *_LEASE_DOC, {"now": format_timestamp(lease)})
+        return lease
+
+    def _load(self) -> list[datetime]:
+        """Read the store back; returns the clock times it holds."""
         seeded = False
+        saved_times = []
         for tenant_id, kind, key, doc in self.store.load():
             if tenant_id == _GLOBAL:
                 if kind == "seed":
@@ -209,10 +243,8 @@ class SandboxState:
                             f"This state was made with seed {doc['seed']} and its companies' books come from it; "
                             f"open it with seed {doc['seed']} (--seed {doc['seed']}), not {self.seed}."
                         )
-                if kind == "clock" and self.clock.is_manual:
-                    behind = (parse_timestamp(doc["now"]) - self.clock.now()).total_seconds()
-                    if behind > 0:
-                        self.clock.advance(behind)
+                if (kind, key) in (_MANUAL_DOC, _LEASE_DOC):
+                    saved_times.append(parse_timestamp(doc["now"]))
                 continue
             tenant = self.tenant(tenant_id)
             if kind == "company":
@@ -231,6 +263,7 @@ class SandboxState:
         if not seeded:
             self.store.put(_GLOBAL, "seed", "seed", {"seed": self.seed})
             self.store.commit()
+        return saved_times
 
 
 def stored(doc: dict[str, Any]) -> dict[str, Any]:
