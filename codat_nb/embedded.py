@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime
 from pathlib import Path
@@ -10,8 +11,9 @@ from typing import Any
 from .client import AsyncClient, Client
 from .link_server import LinkServer
 from .sandbox import DEFAULT_BASE_URL, Clock, Emulator, ManualClock
+from .sandbox.rate_limits import RateLimits
 from .errors import ValidationError
-from .validation import check_uuid
+from .validation import check_positive_int, check_uuid
 
 #: Every in-process client uses this key: the Sandbox keeps one tenant per key.
 SANDBOX_KEY = "sandbox"
@@ -35,6 +37,9 @@ class Sandbox:
             first one handed out starts serving the Sandbox on a loopback port in the background
             (see codat_nb.link_server; also through jupyter-server-proxy on JupyterHub and Binder).
             False keeps the in-process origin, ``http://sandbox.codat.local``, which opens nowhere.
+        rate_limits: enforce Codat's rate limits (see codat_nb.sandbox.rate_limits): ``True`` for
+            Codat's numbers or a ``RateLimits(concurrent=..., daily_base=...)``; off by default so
+            notebooks stay fast. Its controls (``advance``, ``authorize``) are never limited.
     """
 
     def __init__(
@@ -48,10 +53,14 @@ class Sandbox:
         state_path: str | Path | None = None,
         browser_links: bool = True,
         start: datetime | str | None = None,
+        rate_limits: RateLimits | bool | None = None,
     ) -> None:
         begin = _start(start)
+        _check_options(seed, speed, latency_ms, error_rate, state_path)
         clock = (ManualClock(begin) if begin else ManualClock()) if manual_clock else Clock(start=begin, speed=speed)
-        self.emulator = Emulator(seed=seed, clock=clock, latency_ms=latency_ms, error_rate=error_rate, state_path=state_path)
+        self.emulator = Emulator(
+            seed=seed, clock=clock, latency_ms=latency_ms, error_rate=error_rate, state_path=state_path, rate_limits=rate_limits
+        )
         self.link_server = LinkServer(self.emulator) if browser_links else None
         if self.link_server is not None:
             self.emulator.public_url = self._browser_base
@@ -99,6 +108,8 @@ class Sandbox:
 
     def advance(self, seconds: float) -> None:
         """Move the Sandbox's clock on (pulls progress as if that time had passed)."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+            raise ValidationError(f"seconds must be a finite number of seconds, such as 30; got {seconds!r:.60}.")
         answer = self._control.post("/_sandbox/clock/advance", json={"seconds": seconds})
         if answer.status_code != 200:
             raise ValidationError(answer.json().get("error", "The Sandbox refused to move its clock."))
@@ -110,7 +121,7 @@ class Sandbox:
         if dataset is not None:
             body["dataset"] = dataset
         if invoices is not None:
-            body["invoices"] = invoices
+            body["invoices"] = check_positive_int(invoices, "invoices", 1, 1_000_000)
         path = f"/_sandbox/companies/{check_uuid(company_id, 'company_id')}/connections/{check_uuid(connection_id, 'connection_id')}/authorize"
         answer = self._control.post(path, json=body)
         if answer.status_code != 200:
@@ -139,6 +150,33 @@ class Sandbox:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _check_options(seed: Any, speed: Any, latency_ms: Any, error_rate: Any, state_path: Any) -> None:
+    """Refuse, saying what to give, what the emulator would take badly (a NaN speed) or refuse from deep inside."""
+
+    def number(value: Any) -> bool:
+        return not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValidationError(f"seed must be a whole number such as 0; got {seed!r:.60}.")
+    if not number(speed) or speed < 0:
+        raise ValidationError(f"speed must be a finite number of simulated seconds per second, at least 0; got {speed!r:.60}.")
+    if not number(latency_ms) or latency_ms < 0:
+        raise ValidationError(f"latency_ms must be a number of milliseconds, at least 0; got {latency_ms!r:.60}.")
+    if not number(error_rate) or not 0 <= error_rate <= 1:
+        raise ValidationError(f"error_rate must be a share of pulls from 0 to 1, such as 0.1; got {error_rate!r:.60}.")
+    if state_path is not None:
+        path = Path(state_path)
+        if not path.parent.is_dir():
+            raise ValidationError(f"state_path: the folder {path.parent} does not exist; create it, or pick a path in an existing folder.")
+        if path.is_file() and path.stat().st_size and not _head(path).startswith(b"SQLite format 3"):
+            raise ValidationError(f"state_path: {path} is not a Sandbox state file (SQLite); pass a new path, or the file a Sandbox wrote.")
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as file:
+        return file.read(16)
 
 
 def _start(value: datetime | str | None) -> datetime | None:

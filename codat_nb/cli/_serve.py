@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import _types
+
+
+#: Where --control-key is read from when not given: an argument shows in `ps`, the environment does not.
+CONTROL_KEY_ENV = "CODAT_NB_CONTROL_KEY"
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -43,7 +48,36 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="where browsers reach this server, for the Link URLs it hands out (default: the URL each request used); "
         "e.g. behind jupyter-server-proxy: https://HUB/user/NAME/proxy/8787",
     )
+    serve.add_argument(
+        "--rate-limits",
+        nargs="?",
+        const="10:1000",
+        default=None,
+        type=_rate_limits,
+        metavar="CONCURRENT:DAILY",
+        help="enforce Codat's rate limits: 10 concurrent requests per company and 1000 x (1 + connected companies) "
+        "a day per key (429 with Retry-After); give other numbers as e.g. 2:50 (default off)",
+    )
+    serve.add_argument(
+        "--control-key",
+        default=os.environ.get(CONTROL_KEY_ENV) or None,
+        metavar="KEY",
+        help="only this API key may use the /_sandbox/... controls (reset, clock, faults): for a Sandbox served to a team; "
+        f"${CONTROL_KEY_ENV} sets it without showing it in the process list",
+    )
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+
+
+def _rate_limits(text: str):  # -> RateLimits (imported only when the option is used)
+    from ..sandbox.rate_limits import RateLimits
+
+    concurrent, _, daily = text.partition(":")
+    try:
+        return RateLimits(concurrent=int(concurrent), daily_base=int(daily))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text[:40]}' is not CONCURRENT:DAILY; give two whole numbers of at least 1, such as 10:1000 (Codat's limits)"
+        ) from None
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -52,6 +86,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     if args.state is not None and not args.state.parent.exists():
         parser.error(f"--state: the folder {args.state.parent} does not exist")
+    if args.control_key is not None and not args.control_key.strip():
+        parser.error("--control-key: the key is empty; give the key that may use the controls")
     try:
         emulator = Emulator(
             seed=args.seed,
@@ -61,6 +97,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             api_keys=args.api_key,
             state_path=args.state,
             public_url=args.public_url,
+            rate_limits=args.rate_limits,
+            control_key=args.control_key,
         )
     except ValueError as exc:  # e.g. a state file from another version
         parser.error(str(exc))
@@ -69,6 +107,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         state = f"state in {args.state}" if args.state else "in-memory state"
         clock = "manual clock" if args.speed == 0 else f"speed {args.speed:g}x"
         keys = f", {len(args.api_key)} accepted key(s)" if args.api_key else ""
+        if args.rate_limits is not None:
+            limits = args.rate_limits
+            keys += f", rate limits: {limits.concurrent} concurrent per company and {limits.daily_base} x (1 + connected companies) a day"
+        if args.control_key is not None:  # say so, never the key itself
+            keys += ", controls (/_sandbox/...) restricted to the control key"
         print(f"Codat Sandbox emulator ready at {url} (seed {args.seed}, {clock}, {state}{keys})", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
 

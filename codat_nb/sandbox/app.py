@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import logging
 import secrets
 import threading
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
 from . import accounting, api, controls, link
 from .clock import Clock, format_timestamp
-from .faults import Faults
+from .faults import NO_DRAW, Draw, Faults
 from .http import HTTPError, Request, Response, html_response, json_response
 from .ids import tenant_of
+from .rate_limits import RateLimiter, RateLimits
 from .routing import Call, Router, check_params, describe_routes
-from .state import SandboxState
+from .state import SandboxState, Tenant
+from .wire_faults import WireRule
 from .store import MemoryStore, SqliteStore
 
 log = logging.getLogger("codat_nb.sandbox")
@@ -26,6 +31,27 @@ DEFAULT_BASE_URL = "http://sandbox.codat.local"
 
 #: Bodies above this size are refused with 413 before anything parses them.
 MAX_BODY_BYTES = 1_048_576
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One request's passage through a transport: its drawn latency and fault, and the rate-limit
+    slot it holds from :meth:`Emulator.begin` until :meth:`Emulator.finish`."""
+
+    draw: Draw = NO_DRAW
+    company: str | None = None  # whose concurrency slot this request holds
+    refused: HTTPError | None = None  # the 429 when the company had no slot free
+
+    @property
+    def latency(self) -> float:
+        return self.draw.latency
+
+    @property
+    def wire(self) -> WireRule | None:
+        return self.draw.wire
+
+
+PLAIN = Ticket()
 
 
 class Emulator:
@@ -39,6 +65,11 @@ class Emulator:
         latency_ms: delay the transports add to each Codat API answer.
         api_keys: if given, only these keys are accepted; otherwise any key is its own tenant.
         state_path: a SQLite file that keeps state across restarts.
+        rate_limits: Codat's rate limits (see codat_nb.sandbox.rate_limits): ``True`` for Codat's
+            numbers, or ``RateLimits(concurrent=..., daily_base=...)``; off by default.
+        control_key: if given, only this API key may use the ``/_sandbox/...`` controls (others get
+            403), so a Sandbox served for a team cannot be reset by any member; it is accepted
+            on the API too, as its own tenant (added to ``api_keys`` when those are given).
         public_url: where browsers reach this emulator, for the Link URLs and logos it hands out
             (``redirect``, ``linkUrl``, ``logoUrl``): a URL, or a function of the request's origin
             giving one (the embedded Sandbox starts serving its Link pages when first asked). By
@@ -56,14 +87,27 @@ class Emulator:
         api_keys: Iterable[str] | None = None,
         state_path: str | Path | None = None,
         public_url: str | Callable[[str], str] | None = None,
+        rate_limits: RateLimits | bool | None = None,
+        control_key: str | None = None,
     ) -> None:
+        if control_key is not None and (not isinstance(control_key, str) or not control_key.strip()):
+            raise ValueError("control_key must be a non-empty API key")
         self.public_url = public_url
         self.clock = clock if clock is not None else Clock(speed=speed)
         store = SqliteStore(state_path) if state_path else MemoryStore()
         self.state = SandboxState(seed, self.clock, store, error_rate)
         self.initial_error_rate = error_rate
-        self.faults = Faults(latency_ms=latency_ms)
-        self._keys = frozenset(api_keys) if api_keys else None
+        self.faults = Faults(latency_ms=latency_ms, default_seed=seed)
+        if rate_limits is True:
+            rate_limits = RateLimits()
+        if rate_limits not in (None, False) and not isinstance(rate_limits, RateLimits):
+            raise ValueError(
+                f"rate_limits must be True (Codat's limits) or RateLimits(concurrent=..., daily_base=...); got {rate_limits!r:.40}"
+            )
+        self.rate_limiter = RateLimiter(rate_limits) if rate_limits else None
+        self._keys = frozenset([*api_keys, *([control_key] if control_key else [])]) if api_keys else None
+        #: The tenant of the control key: comparing tenants keeps the key itself out of memory dumps.
+        self._control_tenant = tenant_of(control_key) if control_key else None
         self._lock = threading.RLock()
         #: Authorization header -> tenant id, so the key is decoded and hashed once.
         self._tenants_by_header: dict[str, str] = {}
@@ -81,6 +125,11 @@ class Emulator:
     @property
     def restricted(self) -> bool:
         return self._keys is not None
+
+    @property
+    def controls_restricted(self) -> bool:
+        """Whether the ``/_sandbox`` controls take only the control key."""
+        return self._control_tenant is not None
 
     def __repr__(self) -> str:
         return f"Emulator(seed={self.state.seed}, clock={self.clock!r}, persistent={self.persistent})"
@@ -123,6 +172,8 @@ class Emulator:
             self.state.reset()
             self.faults.clear()
             self.state.error_rate = self.initial_error_rate
+            if self.rate_limiter is not None:
+                self.rate_limiter.clear()
 
     def close(self) -> None:
         self.state.store.close()
@@ -135,41 +186,62 @@ class Emulator:
         return base.rstrip("/")
 
     def latency_seconds(self, request: Request) -> float:
-        """How long a transport should wait before answering (Codat paths only)."""
-        if self.faults.latency_ms and not _is_local_path(request.raw_path):
-            return self.faults.latency_ms / 1000
-        return 0.0
+        """How long a transport should wait before answering (Codat paths only); draws like :meth:`begin`."""
+        return 0.0 if _is_local_path(request.raw_path) else self.faults.draw(request).latency
 
     # -- the request path ------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
+    def begin(self, request: Request) -> Ticket:
+        """A transport's first step: draw the request's latency and fault, and claim its company's
+        rate-limit slot. Pair every call with :meth:`finish` once the answer is out."""
+        if _is_local_path(request.raw_path):  # controls and Link pages: never faulted nor limited
+            return PLAIN
+        draw = self.faults.draw(request)
+        if self.rate_limiter is None or (draw.wire is not None and draw.wire.before_handling):
+            return PLAIN if draw is NO_DRAW else Ticket(draw)
+        company, refused = self.rate_limiter.arrive(request)
+        return Ticket(draw, company, refused)
+
+    def finish(self, ticket: Ticket) -> None:
+        """Release the rate-limit slot a :meth:`begin` claimed."""
+        if ticket.company is not None and self.rate_limiter is not None:
+            self.rate_limiter.leave(ticket.company)
+
+    def handle(self, request: Request, ticket: Ticket = PLAIN) -> Response:
         """Answer one request. Never raises: every failure becomes a Codat-shaped error."""
         with self._lock:
             public = _is_public_path(request.raw_path)
+            seen: list[Tenant] = []  # the caller, once its key is known: rate-limit headers need it
             try:
-                return self._dispatch(request, public)
+                response = self._dispatch(request, public, ticket, seen)
             except HTTPError as exc:
-                return self._error(exc, public)
+                response = self._error(exc, public)
             except Exception:  # a bug in the emulator must not take the server down
                 log.exception("Emulator failure on %s %s", request.method, request.raw_path[:200])
-                return self._error(
+                response = self._error(
                     HTTPError(500, "The emulator hit an internal error; the details are in its log.", can_be_retried="False"),
                     public,
                 )
             finally:
                 self.state.store.commit()
+            if seen and self.rate_limiter is not None and not request.raw_path.startswith(controls.PREFIX):
+                extra = self.rate_limiter.headers(seen[0], self.clock.now())
+                response = Response(response.status, [*response.headers, *extra], response.body)
+            return response
 
-    def _dispatch(self, request: Request, public: bool) -> Response:
+    def _dispatch(self, request: Request, public: bool, ticket: Ticket, seen: list[Tenant]) -> Response:
         if len(request.body) > MAX_BODY_BYTES:
             raise HTTPError(413, f"The request body is larger than the limit of {MAX_BODY_BYTES} bytes; send less.")
         now = self.clock.now()
         tenant = None
         if not public:
-            tenant = self.state.tenant(self._authenticate(request))
-            if not request.raw_path.startswith(controls.PREFIX):
-                injected = self.faults.take(request)
-                if injected is not None:
-                    raise injected
+            tenant_id = self._authenticate(request)
+            tenant = self.state.tenant(tenant_id)
+            if request.raw_path.startswith(controls.PREFIX):
+                self._check_control_key(tenant_id)
+            else:
+                seen.append(tenant)
+                self._admit(request, tenant, ticket, now)
             self.state.settle(tenant, now)
         route, raw_params = self.router.resolve(request)
         if route.public != public:  # e.g. /link/... with a method only the API has
@@ -179,6 +251,27 @@ class Emulator:
                 self.state.settle(company_tenant, now)
         call = Call(request, check_params(raw_params), tenant, self, now)
         return route.handler(call)
+
+    def _admit(self, request: Request, tenant: Tenant, ticket: Ticket, now: datetime) -> None:
+        """Rate limits, then injected faults: each raises the error that answers instead of the API."""
+        if self.rate_limiter is not None:
+            if ticket.refused is not None:
+                raise ticket.refused
+            self.rate_limiter.count(tenant, now, self.clock.speed)
+        injected = self.faults.take(request)
+        if injected is not None:
+            raise injected
+        if ticket.draw.status is not None:
+            raise self.faults.injected(ticket.draw.status)
+
+    def _check_control_key(self, tenant_id: str) -> None:
+        if self._control_tenant is not None and not hmac.compare_digest(tenant_id, self._control_tenant):
+            raise HTTPError(
+                403,
+                "The Sandbox's controls (/_sandbox/...) need its control key: this server was started with "
+                "--control-key and this API key is not it. The Codat API paths take your own key.",
+                can_be_retried="False",
+            )
 
     def _authenticate(self, request: Request) -> str:
         """The tenant for the request's API key; 401 for a missing, malformed or refused key."""

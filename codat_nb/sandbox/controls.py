@@ -1,12 +1,16 @@
-"""Emulator-only controls under ``/_sandbox``: reset, the clock, authorising a connection, Link settings, faults."""
+"""Emulator-only controls under ``/_sandbox``: reset, the clock, authorising a connection, Link settings, faults.
+
+The fault settings are described in codat_nb.sandbox.faults (and the wire faults in
+codat_nb.sandbox.wire_faults), the rate limits ``GET /_sandbox`` reports in
+codat_nb.sandbox.rate_limits. With a control key (``Emulator(control_key=...)``,
+``serve --control-key``) every control here takes only that key; the others get a 403.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
 from . import catalog, connections, link_settings, views
 from .clock import format_timestamp
-from .faults import MAX_LATENCY_MS, read_rule
+from .faults import SETTINGS, read_settings
 from .http import HTTPError, Response, empty_response, json_response, read_json_body
 from .routing import Call, Router
 
@@ -23,6 +27,8 @@ def info(call: Call) -> Response:
             "clock": {"now": format_timestamp(call.now), "speed": call.state.clock.speed, "manual": call.state.clock.is_manual},
             "persistent": emulator.persistent,
             "restrictedKeys": emulator.restricted,
+            "controlKeyRequired": emulator.controls_restricted,
+            "rateLimits": emulator.rate_limiter.usage(call.caller, call.now) if emulator.rate_limiter else None,
             "integrations": list(catalog.LINKABLE_KEYS),
             "faults": emulator.faults.to_json(call.state.error_rate, call.state.forced_failures),
         },
@@ -74,44 +80,29 @@ def get_faults(call: Call) -> Response:
 
 
 def set_faults(call: Call) -> Response:
-    """Checks the whole body first; only a valid body changes the faults."""
+    """Checks the whole body first; only a valid body changes the faults (see codat_nb.sandbox.faults)."""
     body = read_json_body(call.request, validator="Faults")
-    known = {"latencyMs", "errorRate", "failNext", "failPulls"}
+    known = {"errorRate", "failPulls", *SETTINGS}
     unknown = sorted(set(body) - known)
     if unknown:
         raise HTTPError(400, f"Unknown fault setting(s) {', '.join(unknown)}; use {', '.join(sorted(known))}.")
-    changes: dict[str, Any] = {}
-    if "latencyMs" in body:
-        latency = body["latencyMs"]
-        if isinstance(latency, bool) or not isinstance(latency, int) or not 0 <= latency <= MAX_LATENCY_MS:
-            raise HTTPError(400, f"latencyMs must be a whole number of milliseconds from 0 to {MAX_LATENCY_MS}.")
-        changes["latency"] = latency
+    changes = read_settings(body)
     if "errorRate" in body:
         rate = body["errorRate"]
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
             raise HTTPError(400, "errorRate is the share of pulls that fail, a number from 0 to 1.")
-        changes["rate"] = float(rate)
-    if "failNext" in body:
-        items = body["failNext"]
-        if not isinstance(items, list):
-            raise HTTPError(400, "failNext must be an array of rules like {\"status\": 429, \"count\": 1, \"retryAfter\": 1}.")
-        changes["rules"] = [read_rule(item, f"failNext[{i}]") for i, item in enumerate(items)]
     if "failPulls" in body:
         pulls = body["failPulls"]
         if not isinstance(pulls, dict) or any(
             k not in catalog.DATA_TYPES or isinstance(v, bool) or not isinstance(v, int) or v < 0 for k, v in pulls.items()
         ):
             raise HTTPError(400, "failPulls maps data types to how many of their next pulls fail, e.g. {\"invoices\": 1}.")
-        changes["pulls"] = pulls
     faults = call.emulator.faults
-    if "latency" in changes:
-        faults.latency_ms = changes["latency"]
-    if "rate" in changes:
-        call.state.error_rate = changes["rate"]
-    if "rules" in changes:
-        faults.rules.extend(changes["rules"])
-    if "pulls" in changes:
-        call.state.forced_failures.update(changes["pulls"])
+    faults.apply(changes)
+    if "errorRate" in body:
+        call.state.error_rate = float(body["errorRate"])
+    if "failPulls" in body:
+        call.state.forced_failures.update(body["failPulls"])
     return json_response(200, faults.to_json(call.state.error_rate, call.state.forced_failures))
 
 
