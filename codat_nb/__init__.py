@@ -12,7 +12,7 @@ _EXPORTS = {
     "Sandbox": "embedded", "SyncProgress": "progress", "RetryPolicy": "retries",
     **{name: "errors" for name in (
         "APIError", "AuthError", "CodatError", "ConfigError", "ConflictError", "DataChangedError", "LinkTimeoutError",
-        "NotFoundError", "NotLinkedError",
+        "NotFoundError", "NotLinkedError", "OutcomeUnknownError",
         "RateLimitError", "SchemaError", "ServerError", "SyncFailedError", "SyncTimeoutError", "TransportError",
         "ValidationError",
     )},
@@ -70,6 +70,7 @@ __all__ = [
     "LinkTimeoutError",
     "NotFoundError",
     "NotLinkedError",
+    "OutcomeUnknownError",
     "PullOperation",
     "RateLimitError",
     "RetryPolicy",

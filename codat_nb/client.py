@@ -8,10 +8,12 @@ shows the caller's line, then the message, not five frames of codat_nb's machine
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
+from dataclasses import dataclass, replace
 from typing import Any, AsyncIterator, Callable, Iterator
 
 import httpx
@@ -19,19 +21,24 @@ import httpx
 from . import linking, operations, reads, syncing
 from .config import CODAT_BASE_URL, EnvSettings, Secret, check_base_url
 from .curl import RecordedRequest, to_curl
-from .errors import CodatError, ConfigError, TransportError
+from .errors import APIError, CodatError, ConfigError, OutcomeUnknownError, RateLimitError, TransportError
 from .gc_pause import keeping_pages
-from .responses import api_error, parse_body
-from .retries import RetryPolicy, as_policy, parse_retry_after
-from .steps import Concurrency, Emit, Gather, Now, Operation, Prefetch, Send, Sleep, Take
+from .responses import BrokenBody, answer_json, api_error, raw_body
+from .retries import RateLimit, RetryPolicy, as_policy, parse_rate_limit, parse_retry_after
+from .steps import Concurrency, Emit, Gather, Now, Operation, Prefetch, Resume, Send, Sleep, Take
 from .validation import check_positive_int
 
 log = logging.getLogger("codat_nb.client")
 
-#: Codat allows 10 concurrent requests per company.
+#: Codat allows 10 concurrent requests per company: the default, and AsyncClient's cap per company
+#: whatever ``concurrency`` is.
 DEFAULT_CONCURRENCY = 10
+COMPANY_CONCURRENCY = 10
 USER_AGENT = "codat-nb/0.1"
-_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)  # the request never reached Codat
+#: The request never reached Codat, so nothing can have happened: any request may be sent again.
+#: Every other httpx error (ReadError, RemoteProtocolError, ReadTimeout, WriteError, ...) came
+#: after the request was sent, at least in part: Codat may have acted, and the answer was lost.
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 _sandbox_notice_shown = False
 
 
@@ -60,7 +67,7 @@ class _BaseClient:
         self.base_url = check_base_url(base_url)
         self.retry_policy = as_policy(retries)
         self.concurrency = check_positive_int(concurrency, "concurrency", 1, 100)
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:  # NaN too
             raise ConfigError(f"timeout must be a positive number of seconds; got {timeout!r}.")
         self.timeout = float(timeout)
         self._transport = transport
@@ -74,6 +81,12 @@ class _BaseClient:
         self._owned_sandbox: Any = None
         #: Requests sent, retries included: what a benchmark or a rate-limit budget counts.
         self.requests_sent = 0
+        #: Failed tries the client got past, by cause ("HTTP 503", "ReadError", "malformed body", ...):
+        #: each one was followed by another try or, for a write, by a check of whether it took effect.
+        self.retries_by_cause: Counter[str] = Counter()
+        #: The rate-limit headers of the latest answer that carried them; None before any.
+        self.rate_limit: RateLimit | None = None
+        self._hold_until = float("-inf")  # no request starts before this (client clock): a 429's Retry-After
 
     def __repr__(self) -> str:
         where = self._label or self.base_url
@@ -90,33 +103,101 @@ class _BaseClient:
         request.headers["Authorization"] = self._key.authorization()
         return request
 
-    def _retry_after_error(self, send: Send, attempt: int, started: float, exc: httpx.HTTPError) -> float | None:
-        if not (send.idempotent or isinstance(exc, _UNSENT)):
-            return None
-        return self.retry_policy.wait(attempt, self._now() - started)
+    def _judge(
+        self, send: Send, tries: int, started: float, unclear_before: bool, response: httpx.Response | None, exc: httpx.HTTPError | None
+    ) -> _Done | _Again:
+        """What one try comes to: the result, another try after a wait, or an error raised.
 
-    def _retry_after_status(self, send: Send, attempt: int, started: float, response: httpx.Response) -> float | None:
-        status = response.status_code
-        if status not in self.retry_policy.statuses:
-            return None
-        # A 429 was refused before anything happened; a 5xx on a create may have created it.
-        if not (send.idempotent or status == 429):
-            return None
-        retry_after = parse_retry_after(response.headers.get("retry-after"))
-        wait = self.retry_policy.wait(attempt, self._now() - started, retry_after)
-        if wait is not None:
-            log.info("Retrying %s %s after %s in %.2f s (attempt %d of %d)", send.method, _path(send), status, wait,
-                     attempt + 1, self.retry_policy.max_attempts)  # fmt: skip
-        return wait
-
-    def _finish(self, send: Send, response: httpx.Response, elapsed: float) -> Any:
+        (a) Nothing can have happened: the request never left (connect errors, pool timeouts) or
+        was refused before any action (408, 429): every request may go again. (b) Unclear: it was
+        sent and the answer was lost (read errors, a body cut short, a 2xx whose JSON is empty or
+        broken) or was a 5xx: idempotent requests go again; a write that must not happen twice
+        raises OutcomeUnknownError, which the runner throws into the operation to settle.
+        """
         __tracebackhide__ = True  # see the module docstring
-        log.debug("%s %s -> %s in %.0f ms", send.method, _path(send), response.status_code, elapsed * 1000)
+        failed = self._failure(send, unclear_before, response, exc)
+        if isinstance(failed, _Done):
+            return failed
+        wait = self.retry_policy.wait(tries, self._now() - started, failed.retry_after)
+        if send.idempotent or not failed.unclear:
+            if wait is None:
+                raise self._gave_up(failed.error, failed.retry_after) from exc
+            self.retries_by_cause[failed.cause] += 1
+            if failed.status == 429 and failed.retry_after is not None:
+                self._hold_until = max(self._hold_until, self._now() + wait)
+            log.info("Retrying %s %s after %s in %.2f s (attempt %d of %d)", send.method, _path(send), failed.cause, wait,
+                     tries + 1, self.retry_policy.max_attempts)  # fmt: skip
+            return _Again(wait, failed.unclear, failed.retry_after is not None)
+        if wait is not None:
+            self.retries_by_cause[failed.cause] += 1
+        resume = None if wait is None else Resume(tries, started, wait)
+        raise self._unclear(send, failed.what, failed.error, resume) from exc
+
+    def _failure(self, send: Send, unclear_before: bool, response: httpx.Response | None, exc: httpx.HTTPError | None) -> _Done | _Failed:
+        """The result of a try, or what went wrong with it; raises at once what no retry can mend (4xx)."""
+        __tracebackhide__ = True  # see the module docstring
+        if exc is not None:
+            cause = type(exc).__name__
+            return _Failed(not isinstance(exc, _UNSENT), cause, self._transport_error(send, exc), f"its answer was lost ({cause}: {exc})")
+        assert response is not None
+        self._note_rate_limit(response)
+        status = response.status_code
         if response.is_success:
-            if send.raw:
-                return response.content
-            return None if send.empty else parse_body(response, send.method, _path(send))
-        raise api_error(response, send.method, _path(send))
+            try:
+                return _Done(self._body(send, response))
+            except BrokenBody as broken:
+                return _Failed(True, broken.cause, broken.error, f"it answered {status} with a {broken.cause}", status=status)
+        if status == 404 and send.method == "DELETE" and unclear_before:
+            # An earlier try's answer was lost after it was sent: the thing is gone, as asked.
+            log.info("%s %s -> 404 after an unclear try: taken as done", send.method, _path(send))
+            return _Done(None)
+        if status not in self.retry_policy.statuses:
+            raise api_error(response, send.method, _path(send))
+        error = api_error(response, send.method, _path(send))
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        # 408 and 429 are refusals before anything happened; a 5xx may come after the act.
+        return _Failed(status >= 500, f"HTTP {status}", error, f"it answered {status} ({_said(error)})", retry_after, status)
+
+    def _body(self, send: Send, response: httpx.Response) -> Any:
+        __tracebackhide__ = True  # see the module docstring
+        if send.empty or response.status_code == 204:
+            return None
+        if send.raw:
+            return raw_body(response, send.method, _path(send))
+        return answer_json(response, send.method, _path(send))
+
+    def _gave_up(self, error: CodatError, retry_after: float | None) -> CodatError:
+        if isinstance(error, RateLimitError) and retry_after is not None and retry_after > self.retry_policy.max_backoff:
+            backoff = self.retry_policy.max_backoff
+            error.args = (
+                f"{error.args[0]} That is longer than this client waits (max_backoff {backoff:g} s), so it stopped: "
+                f"try again after {retry_after:g} s, or allow longer waits with retries=RetryPolicy(max_backoff={retry_after:g}).",
+                *error.args[1:],
+            )
+        return error
+
+    def _unclear(self, send: Send, what: str, error: CodatError, resume: Resume | None) -> OutcomeUnknownError:
+        check = send.check_hint or "Check whether it took effect before sending it again."
+        message = f"{send.method} {_path(send)} was sent, but {what}, so Codat may or may not have acted on it. {check}"
+        retry = None if resume is None else replace(send, resume=resume)
+        return OutcomeUnknownError(message, method=send.method, path=_path(send), error=error, retry=retry)
+
+    def _note_rate_limit(self, response: httpx.Response) -> None:
+        found = parse_rate_limit(response.headers)
+        if found is not None:
+            self.rate_limit = found
+
+    def _start(self, send: Send) -> tuple[int, float, bool]:
+        """Tries made, when the first began, and whether one was unclear: a write sent again
+        after its operation's check carries these in ``resume``."""
+        if send.resume is None:
+            return 0, self._now(), False
+        return send.resume.tries, send.resume.started, True
+
+    def _held(self) -> float:
+        """How long a request must wait before it starts: another request was answered 429 with
+        Retry-After, and the limit applies to every request of this key."""
+        return max(0.0, self._hold_until - self._now())
 
     def _transport_error(self, send: Send, exc: httpx.HTTPError) -> TransportError:
         kind = "timed out" if isinstance(exc, httpx.TimeoutException) else "could not reach Codat"
@@ -125,6 +206,9 @@ class _BaseClient:
             f"Check the network and base_url ({self.base_url}), or raise timeout= (now {self.timeout:g} s)."
         )
         return TransportError(message, method=send.method, path=_path(send))
+
+    def _log_answer(self, send: Send, response: httpx.Response, elapsed: float) -> None:
+        log.debug("%s %s -> %s in %.0f ms", send.method, _path(send), response.status_code, elapsed * 1000)
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> Any:
@@ -157,6 +241,44 @@ class _BaseClient:
 
 def _path(send: Send) -> str:
     return send.path.split("?", 1)[0]
+
+
+@dataclass(frozen=True)
+class _Done:
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Failed:
+    unclear: bool  # Codat may have acted
+    cause: str  # for retries_by_cause
+    error: CodatError  # what the caller gets if no retry mends it
+    what: str  # what happened, for OutcomeUnknownError's message
+    retry_after: float | None = None
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class _Again:
+    wait: float
+    unclear: bool  # the failed try may have acted (for a DELETE: a later 404 means done)
+    waited_out: bool  # the wait is the server's Retry-After: the next try need not check the hold again
+
+
+def _said(error: CodatError) -> str:
+    said = getattr(error, "error", "") or "no error message"
+    correlation = getattr(error, "correlation_id", None)
+    return f"{said}; correlation id {correlation}" if correlation else said
+
+
+def _for_operation(step: Any, error: CodatError) -> bool:
+    """Whether an error goes into the operation (generator.throw) rather than straight to the
+    caller: an unclear write; a request whose operation handles its errors (``catches``: the check
+    of an unclear write, the snapshot before one); or a refusal of a write sent again after one, which the operation may read as a sign
+    that the first try took effect (already in progress, already connected)."""
+    if isinstance(error, OutcomeUnknownError) or step.catches:
+        return True
+    return step.resume is not None and isinstance(error, APIError)
 
 
 def _blocking(operation: Callable[..., Operation[Any]]) -> Callable[..., Any]:
@@ -206,9 +328,9 @@ def _primed(operation: Operation[Any], key: Secret) -> tuple[Operation[Any], Any
     try:
         return operation, operation.send(None)
     except CodatError as error:
-        secret = key.reveal()
-        if secret in str(error):
-            error.args = tuple(a.replace(secret, "***") if isinstance(a, str) else a for a in error.args)
+        from .masking import mask_error  # any run of the key, cut or not, and its base64
+
+        mask_error(error, [key.reveal()])
         raise
     except StopIteration as stop:  # pragma: no cover - every operation makes at least one request
         raise RuntimeError("an operation ended without a request") from stop
@@ -254,34 +376,44 @@ class Client(_BaseClient):
     def _send(self, send: Send) -> Any:
         __tracebackhide__ = True  # see the module docstring
         request = self._build(self._http, send)
-        started, attempt = self._now(), 0
+        tries, started, unclear = self._start(send)
+        if send.resume is not None and send.resume.wait:
+            self._sleep(send.resume.wait)
+        waited_out = False
         while True:
-            attempt += 1
+            held = 0.0 if waited_out else self._held()
+            if held:
+                self._sleep(held)
+            tries += 1
             self.requests_sent += 1
             sent = time.perf_counter()
+            response = exc = None
             try:
                 response = self._http.send(request)
-            except httpx.HTTPError as exc:
-                wait = self._retry_after_error(send, attempt, started, exc)
-                if wait is None:
-                    raise self._transport_error(send, exc) from exc
-                self._sleep(wait)
-                continue
-            wait = self._retry_after_status(send, attempt, started, response)
-            if wait is None:
-                return self._finish(send, response, time.perf_counter() - sent)
-            self._sleep(wait)
+                self._log_answer(send, response, time.perf_counter() - sent)
+            except httpx.HTTPError as error:
+                exc = error
+            verdict = self._judge(send, tries, started, unclear, response, exc)
+            if isinstance(verdict, _Done):
+                return verdict.value
+            unclear, waited_out = unclear or verdict.unclear, verdict.waited_out
+            self._sleep(verdict.wait)
 
     def _steps(self, operation: Operation[Any], step: Any) -> Iterator[list[Any]]:
         """Carry out steps, yielding what the operation emits; returns the operation's result."""
         __tracebackhide__ = True  # see the module docstring
         prefetched: deque[Send] = deque()
         while True:
-            reply = None
+            reply, thrown = None, None
             if isinstance(step, Emit):
                 yield step.records
             elif isinstance(step, Send):
-                reply = self._send(step)
+                try:
+                    reply = self._send(step)
+                except CodatError as error:
+                    if not _for_operation(step, error):
+                        raise
+                    thrown = error
             elif isinstance(step, Gather):
                 reply = [self._send(send) for send in step.sends]
             elif isinstance(step, Prefetch):
@@ -295,7 +427,7 @@ class Client(_BaseClient):
             elif isinstance(step, Concurrency):
                 reply = 1  # one request at a time: pages follow _links.next
             try:
-                step = operation.send(reply)
+                step = operation.send(reply) if thrown is None else operation.throw(thrown)
             except StopIteration as stop:
                 return stop.value
 
@@ -359,7 +491,7 @@ class AsyncClient(_BaseClient):
         super().__init__(api_key, base_url, **kwargs)
         limits = httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency)
         self._http = httpx.AsyncClient(transport=self._transport, timeout=self.timeout, limits=limits, follow_redirects=False)  # type: ignore[arg-type]
-        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self._slots: _Slots | None = None
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -387,27 +519,33 @@ class AsyncClient(_BaseClient):
     async def _send(self, send: Send) -> Any:
         __tracebackhide__ = True  # see the module docstring
         loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots[0] is not loop:  # a semaphore belongs to one event loop
-            self._slots = (loop, asyncio.Semaphore(self.concurrency))
-        async with self._slots[1]:
+        if self._slots is None or self._slots.loop is not loop:  # semaphores belong to one event loop
+            self._slots = _Slots(loop, self.concurrency)
+        async with self._slots.held(send.path):
             request = self._build(self._http, send)
-            started, attempt = self._now(), 0
+            tries, started, unclear = self._start(send)
+            if send.resume is not None and send.resume.wait:
+                await self._sleep(send.resume.wait)
+            waited_out = False
             while True:
-                attempt += 1
+                # Every request waits out a 429's Retry-After, not only the one that got it.
+                held = 0.0 if waited_out else self._held()
+                if held:
+                    await self._sleep(held)
+                tries += 1
                 self.requests_sent += 1
                 sent = time.perf_counter()
+                response = exc = None
                 try:
                     response = await self._http.send(request)
-                except httpx.HTTPError as exc:
-                    wait = self._retry_after_error(send, attempt, started, exc)
-                    if wait is None:
-                        raise self._transport_error(send, exc) from exc
-                    await self._sleep(wait)
-                    continue
-                wait = self._retry_after_status(send, attempt, started, response)
-                if wait is None:
-                    return self._finish(send, response, time.perf_counter() - sent)
-                await self._sleep(wait)
+                    self._log_answer(send, response, time.perf_counter() - sent)
+                except httpx.HTTPError as error:
+                    exc = error
+                verdict = self._judge(send, tries, started, unclear, response, exc)
+                if isinstance(verdict, _Done):
+                    return verdict.value
+                unclear, waited_out = unclear or verdict.unclear, verdict.waited_out
+                await self._sleep(verdict.wait)
 
     async def _gather(self, sends: tuple[Send, ...]) -> list[Any]:
         __tracebackhide__ = True  # see the module docstring
@@ -442,9 +580,15 @@ class AsyncClient(_BaseClient):
         prefetcher = _Prefetcher(self._send)
         try:
             while True:
-                reply = await self._do(step, prefetcher)
+                reply, thrown = None, None
                 try:
-                    step = operation.send(reply)
+                    reply = await self._do(step, prefetcher)
+                except CodatError as error:
+                    if not (isinstance(step, Send) and _for_operation(step, error)):
+                        raise
+                    thrown = error
+                try:
+                    step = operation.send(reply) if thrown is None else operation.throw(thrown)
                 except StopIteration as stop:
                     return stop.value
         finally:
@@ -473,13 +617,18 @@ class AsyncClient(_BaseClient):
             current, prefetcher = step, _Prefetcher(self._send)
             try:
                 while True:
-                    reply = None
+                    reply, thrown = None, None
                     if isinstance(current, Emit):
                         yield current.records
                     else:
-                        reply = await self._do(current, prefetcher)
+                        try:
+                            reply = await self._do(current, prefetcher)
+                        except CodatError as error:
+                            if not (isinstance(current, Send) and _for_operation(current, error)):
+                                raise
+                            thrown = error
                     try:
-                        current = operation.send(reply)
+                        current = operation.send(reply) if thrown is None else operation.throw(thrown)
                     except StopIteration:
                         return
             finally:  # an error, or the caller stopped early: nothing keeps running
@@ -526,6 +675,40 @@ def _frames_of_pages(data_type: str, pages: list[tuple[bytes, int | None]], main
     built, totals = frames.pages_to_tables(data_type, [body for body, _ in pages], main_only)
     reads.check_page_totals(data_type, [expected for _, expected in pages], totals)
     return built
+
+
+class _Slots:
+    """At most ``concurrency`` requests in flight, and never more than Codat's 10 for one company:
+    a client reading 25 companies with ``concurrency=50`` spreads them instead of meeting 429s."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, concurrency: int) -> None:
+        self.loop = loop
+        self._all = asyncio.Semaphore(concurrency)
+        self._per_company: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+        self._company_limit = min(concurrency, COMPANY_CONCURRENCY)
+
+    @contextlib.asynccontextmanager
+    async def held(self, path: str) -> AsyncIterator[None]:
+        company = _company_of(path)
+        if company is None:
+            async with self._all:
+                yield
+            return
+        semaphore, users = self._per_company.setdefault(company, (asyncio.Semaphore(self._company_limit), [0]))
+        users[0] += 1
+        try:
+            async with semaphore, self._all:  # the company's slot first: a waiting request holds no global slot
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:  # nobody holds or awaits it: forget it, so a long session does not grow
+                del self._per_company[company]
+
+
+def _company_of(path: str) -> str | None:
+    """The company id of a /companies/{id}/... path (what Codat's per-company limit counts)."""
+    parts = path.split("?", 1)[0].strip("/").split("/")
+    return parts[1] if len(parts) > 1 and parts[0] == "companies" else None
 
 
 class _Prefetcher:

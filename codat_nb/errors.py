@@ -20,6 +20,7 @@ __all__ = [
     "LinkTimeoutError",
     "NotFoundError",
     "NotLinkedError",
+    "OutcomeUnknownError",
     "RateLimitError",
     "SchemaError",
     "ServerError",
@@ -32,6 +33,12 @@ __all__ = [
 
 class CodatError(Exception):
     """Base of every error codat_nb raises."""
+
+    def __init__(self, *args: Any) -> None:
+        # A message may quote an argument, or Codat's answer to one: never the API key in it (masking.py).
+        from .masking import mask_text
+
+        super().__init__(*(mask_text(arg) if isinstance(arg, str) else arg for arg in args))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Exception's default rebuilds with cls(*args), which loses the keyword-only fields of the
@@ -64,6 +71,29 @@ class TransportError(CodatError):
         super().__init__(message)
         self.method = method
         self.path = path
+
+
+class OutcomeUnknownError(TransportError):
+    """A write that must not happen twice was sent, but its outcome is unknown: the answer was lost
+    (connection reset, timeout, a body cut short) or was a 5xx, after which Codat may have acted.
+
+    The client hands it to the operation first, which checks whether its write took effect (and
+    returns that result) or, if not, sends it again (``retry``: None once the retry policy allows
+    no more tries). It reaches the caller only when that check could not settle it: the message
+    says what to look at before sending the write again.
+    """
+
+    def __init__(
+        self, message: str, *, method: str = "", path: str = "", error: CodatError | None = None, retry: Any = None,
+        found: Sequence[str] = (),
+    ) -> None:  # fmt: skip
+        super().__init__(message, method=method, path=path)
+        #: The error the failed try would have raised had it been a read (a TransportError or the 5xx).
+        self.error = error
+        #: The same request, to send again after checking (see :mod:`codat_nb.operations`).
+        self.retry = retry
+        #: Ids of what the check found when it found more than one candidate.
+        self.found = tuple(found)
 
 
 class APIError(CodatError):

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from .errors import DataChangedError, SchemaError, ValidationError
 from .operations import DEFAULT_PAGE_SIZE, collect, company_path, list_params, results_of
 from .records import Connection
-from .responses import parse_json
+from .responses import RawBody
 from .steps import Concurrency, Emit, Gather, Operation, Prefetch, Send, Take
 from .validation import check_data_type, check_positive_int, check_record_id, check_uuid
 
@@ -52,7 +52,7 @@ def records(
         raise ValidationError(f"{data_type} is a report, not a list of records: use {REPORTS[data_type]}(company_id, ...).")
     if data_type == "company":
         info = yield Send("GET", f"{base}/data/info", raw=raw)
-        yield Emit([(info, None)] if raw else [info])
+        yield Emit([(info.content, None)] if raw else [info])
         return
     paged = raw_pages if raw else pages
     if data_type in COMPANY_PATHS:
@@ -116,31 +116,30 @@ def check_page_totals(what: str, expected: list[int | None], totals: list[Any]) 
 
 def raw_pages(path: str, params: dict[str, Any]) -> Operation[None]:
     """Each page's body unparsed, emitted as ``(body, totalResults expected)``, for frames' pyarrow
-    reader, which checks the totals as it parses. Page 1 is also parsed here, to plan the rest by
-    number (prefetched as in :func:`pages`); without a total, pages follow ``_links.next``."""
+    reader, which checks the totals as it parses. The client hands each body over only once it is
+    whole JSON (a body cut short is fetched again: :func:`codat_nb.responses.raw_body`), with its
+    paging envelope, which plans the rest by number (prefetched as in :func:`pages`); without a
+    total, pages follow ``_links.next``."""
     concurrency = yield Concurrency()
     body = yield Send("GET", path, params, raw=True)
     first = _envelope(body, path)
     total, size = first.get("totalResults"), first.get("pageSize") or params["pageSize"]
-    yield Emit([(body, total if isinstance(total, int) else None)])
+    yield Emit([(body.content, total if isinstance(total, int) else None)])
     if not isinstance(total, int) or not isinstance(size, int) or size < 1:
         following = (first.get("_links") or {}).get("next")
         while following and following.get("href"):
             body = yield Send("GET", following["href"], raw=True)
-            yield Emit([(body, None)])
+            yield Emit([(body.content, None)])
             following = (_envelope(body, path).get("_links") or {}).get("next")
         return
     numbers = range(2, math.ceil(total / size) + 1)
     yield Prefetch(tuple(Send("GET", path, {**params, "page": n}, raw=True) for n in numbers), max(concurrency, 1) * PAGES_AHEAD_PER_SLOT)
     for _ in numbers:
-        yield Emit([((yield Take()), total)])
+        yield Emit([((yield Take()).content, total)])
 
 
-def _envelope(body: bytes, path: str) -> dict[str, Any]:
-    try:
-        page = parse_json(body)
-    except ValueError:
-        raise SchemaError(f"GET {path} answered with a body that is not JSON; check base_url points at the Codat API.") from None
+def _envelope(body: RawBody, path: str) -> dict[str, Any]:
+    page = body.envelope
     results_of(page, path)  # the same check as a parsed read: a Codat page, with a list of results
     return page
 

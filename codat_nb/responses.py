@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -40,6 +41,111 @@ def parse_body(response: httpx.Response, method: str, path: str) -> Any:
             f"{method} {path} answered {response.status_code} with a body that is not JSON ({kind}); "
             "check base_url points at the Codat API."
         ) from None
+
+
+class BrokenBody(Exception):
+    """A 2xx answer whose body is empty or not whole JSON where JSON was expected: a fault on the
+    way (a body cut short, a dropped connection behind a proxy), so never a result. ``error`` is
+    the SchemaError to raise once retrying stops; ``cause`` names the fault for the counters."""
+
+    def __init__(self, cause: str, error: SchemaError) -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.error = error
+
+
+def answer_json(response: httpx.Response, method: str, path: str) -> Any:
+    """The JSON of a 2xx answer that must carry JSON. Raises BrokenBody for an empty or malformed
+    body (worth fetching again), SchemaError at once for a body declared as something else than
+    JSON (an HTML page: base_url points elsewhere, and asking again would not help)."""
+    content = response.content
+    if not content.strip():
+        return _broken("empty body", response, method, path, "an empty body where JSON was expected")
+    try:
+        return parse_json(content)
+    except ValueError:
+        if _declared_not_json(response):
+            parse_body(response, method, path)  # raises its SchemaError
+        return _broken("malformed body", response, method, path, "a body that is not whole JSON (cut short or garbled)")
+
+
+def _declared_not_json(response: httpx.Response) -> bool:
+    kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    return bool(kind) and kind != "application/json" and not kind.endswith("+json")
+
+
+def _broken(cause: str, response: httpx.Response, method: str, path: str, what: str) -> Any:
+    raise BrokenBody(cause, SchemaError(
+        f"{method} {path} answered {response.status_code} with {what}, every time it was asked; "
+        "check the network (a proxy may cut answers short) and that base_url points at the Codat API."
+    ))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A body kept as bytes (for pyarrow), checked to be one whole JSON value, with the fields of
+    Codat's paging envelope read from it (None where absent) so page 1 need not be parsed twice."""
+
+    content: bytes
+    envelope: Any
+
+
+def raw_body(response: httpx.Response, method: str, path: str) -> RawBody:
+    """The body of a raw read, refused (BrokenBody) unless it is whole JSON.
+
+    The check is exact and cheap: pyarrow's JSON parser (RapidJSON, in C) validates the whole body
+    but builds only the envelope (results as empty structs, totalResults, pageSize, _links.next):
+    about 36 ms on a 13.6 MB page of 5,000 invoices, against about 200 ms for orjson.loads and
+    140-210 ms to build the frame. A proper prefix of a JSON object is never JSON, so every cut is
+    caught. What pyarrow refuses but Python's json reads (UTF-16, a non-object page, a string
+    total) is settled by :func:`parse_json`, slower but rare.
+    """
+    content = response.content
+    if not content.strip():
+        return _broken("empty body", response, method, path, "an empty body where JSON was expected")
+    envelope = _arrow_envelope(content)
+    if envelope is None:
+        try:
+            envelope = parse_json(content)
+        except ValueError:
+            if _declared_not_json(response):
+                parse_body(response, method, path)  # raises its SchemaError
+            return _broken("malformed body", response, method, path, "a body that is not whole JSON (cut short or garbled)")
+    return RawBody(content, envelope)
+
+
+_ENVELOPE: Any = None
+
+
+def _arrow_envelope(content: bytes) -> dict[str, Any] | None:
+    global _ENVELOPE
+    import pyarrow as pa  # only raw reads get here, and their frames need pyarrow anyway
+    import pyarrow.json as pa_json
+
+    if _ENVELOPE is None:
+        href = pa.struct([pa.field("href", pa.string())])
+        schema = pa.schema([
+            pa.field("results", pa.list_(pa.struct([]))), pa.field("totalResults", pa.int64()),
+            pa.field("pageSize", pa.int64()), pa.field("_links", pa.struct([pa.field("next", href)])),
+        ])  # fmt: skip
+        _ENVELOPE = pa_json.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+    if b"\n" in content or b"\r" in content:  # spacing, as frames' reader treats it (rows are lines to pyarrow)
+        content = content.replace(b"\r", b" ").replace(b"\n", b" ")
+    options = pa_json.ReadOptions(use_threads=False, block_size=len(content) + 1)
+    try:
+        table = pa_json.read_json(pa.py_buffer(content), read_options=options, parse_options=_ENVELOPE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    if table.num_rows != 1:  # two JSON values in one body is not one answer
+        return None
+    row = {name: table.column(name)[0] for name in ("totalResults", "pageSize", "_links")}
+    results = table.column("results")
+    return {
+        "results": [] if results.null_count == 0 else None,
+        "totalResults": row["totalResults"].as_py(),
+        "pageSize": row["pageSize"].as_py(),
+        "_links": row["_links"].as_py(),
+    }
 
 
 def parse_json(content: bytes) -> Any:

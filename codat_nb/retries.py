@@ -1,10 +1,12 @@
-"""When to retry a failed request and how long to wait: backoff with jitter, Retry-After, a time budget."""
+"""When to retry a failed request and how long to wait: backoff with jitter, Retry-After, a time budget,
+and the rate-limit budget Codat reports."""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 
 from .errors import ValidationError
@@ -98,3 +100,58 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if seconds != seconds or seconds in (float("inf"), float("-inf")):
         return None
     return max(0.0, seconds)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Codat's rate-limit headers on the latest answer that carried them (``client.rate_limit``):
+    the quota (``X-Rate-Limit-Limit``), what is left of it (``X-Rate-Limit-Remaining``) and when it
+    starts afresh (``X-Rate-Limit-Reset``, UTC). Each is None when absent or unreadable."""
+
+    limit: int | None
+    remaining: int | None
+    reset: datetime | None
+
+
+def parse_rate_limit(headers: Mapping[str, str], now: datetime | None = None) -> RateLimit | None:
+    """The rate-limit headers of an answer, read tolerantly; None when it carries none of them."""
+    limit, remaining, reset = (headers.get(f"x-rate-limit-{name}") for name in ("limit", "remaining", "reset"))
+    if limit is None and remaining is None and reset is None:
+        return None
+    return RateLimit(_count(limit), _count(remaining), parse_reset(reset, now))
+
+
+def _count(value: str | None) -> int | None:
+    try:
+        number = float((value or "").strip())
+    except ValueError:
+        return None
+    return int(number) if number == number and abs(number) != float("inf") and number >= 0 else None
+
+
+def parse_reset(value: str | None, now: datetime | None = None) -> datetime | None:
+    """When a quota resets: an ISO 8601 timestamp (``2026-12-05T00:00:00Z``, an offset, or a bare
+    date), an HTTP date, Unix seconds, or a number of seconds from now (below 10^9). Always UTC."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is not None:
+        if number != number or abs(number) == float("inf") or number < 0:
+            return None
+        if number >= 1e9:
+            return datetime.fromtimestamp(number, timezone.utc)
+        return (now or datetime.now(timezone.utc)) + timedelta(seconds=number)
+    try:
+        when = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)

@@ -106,6 +106,8 @@ def _watched(data_types: Iterable[str] | None) -> tuple[str, ...] | None:
         return None
     if isinstance(data_types, str):
         data_types = [data_types]
+    if not isinstance(data_types, Iterable):
+        raise ValidationError(f"data_types must be a list of data types such as ['invoices']; got {type(data_types).__name__}.")
     names = tuple(dict.fromkeys(check_data_type(name) for name in data_types))
     if not names:
         raise ValidationError("data_types is empty: pass None to wait for every data type, or name some.")

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from codat_nb.errors import CodatError, ValidationError
-from codat_nb.retries import RETRY_STATUSES, RetryPolicy, as_policy, parse_retry_after
+from codat_nb.retries import RETRY_STATUSES, RateLimit, RetryPolicy, as_policy, parse_rate_limit, parse_reset, parse_retry_after
 
 NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
 
@@ -273,3 +273,52 @@ def test_parse_retry_after__http_date_defaults_to_the_real_clock() -> None:
     ahead = datetime.now(timezone.utc) + timedelta(hours=1)
     seconds = parse_retry_after(format_datetime(ahead, usegmt=True))
     assert seconds is not None and 3590 <= seconds <= 3600
+
+
+# -- rate-limit headers -------------------------------------------------------------------------------------
+
+MIDNIGHT = datetime(2024, 3, 2, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-02T00:00:00Z", MIDNIGHT),
+        ("2024-03-02T00:00:00.000Z", MIDNIGHT),
+        ("2024-03-02T01:00:00+01:00", MIDNIGHT),  # another zone: given back in UTC
+        ("2024-03-02T00:00:00", MIDNIGHT),  # no zone: read as UTC
+        ("2024-03-02", MIDNIGHT),
+        ("Sat, 02 Mar 2024 00:00:00 GMT", MIDNIGHT),
+        (str(int(MIDNIGHT.timestamp())), MIDNIGHT),  # Unix seconds
+        ("43200", MIDNIGHT),  # seconds from now (12 h after NOW)
+        (None, None),
+        ("", None),
+        ("tomorrow", None),
+        ("-5", None),
+        ("nan", None),
+        ("2024-13-45", None),
+    ],
+)
+def test_parse_reset__timestamps_dates_and_garbage(value: str | None, expected: datetime | None) -> None:
+    assert parse_reset(value, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({}, None),
+        ({"x-rate-limit-limit": "2000", "x-rate-limit-remaining": "1999", "x-rate-limit-reset": "2024-03-02T00:00:00Z"},
+         RateLimit(2000, 1999, MIDNIGHT)),
+        ({"x-rate-limit-remaining": " 7 "}, RateLimit(None, 7, None)),
+        ({"x-rate-limit-limit": "1000.0", "x-rate-limit-remaining": "lots"}, RateLimit(1000, None, None)),
+        ({"x-rate-limit-limit": "-1", "x-rate-limit-remaining": "inf"}, RateLimit(None, None, None)),
+    ],
+    ids=["none", "all-three", "remaining-only", "float-and-garbage", "negative-and-infinite"],
+)  # fmt: skip
+def test_parse_rate_limit__tolerant(headers: dict[str, str], expected: RateLimit | None) -> None:
+    assert parse_rate_limit(headers, now=NOW) == expected
+
+
+def test_rate_limit__frozen() -> None:
+    with pytest.raises(AttributeError):
+        RateLimit(1, 1, None).remaining = 0  # type: ignore[misc]

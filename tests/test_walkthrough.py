@@ -214,7 +214,7 @@ def test_walkthrough__refused_key_is_one_line_exit_1(monkeypatch: pytest.MonkeyP
         assert main(["walkthrough", "--base-url", url]) == 1
     emulator.close()
     out, err = capsys.readouterr()
-    assert err.count("\n") == 1 and err.startswith("codat-nb walkthrough: Unauthorized.") and "POST /companies -> 401" in err
+    assert err.count("\n") == 1 and err.startswith("codat-nb walkthrough: Unauthorized.") and "GET /companies -> 401" in err  # create_company looks for the name first
     assert "Step 1 of 3" in out and "Company id" not in out
     assert SECRET not in out + err and "Traceback" not in err
 
