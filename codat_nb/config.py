@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from . import masking
 from .errors import ConfigError
 
 #: Codat's production API, the only server in its OpenAPI specs.
@@ -18,7 +19,7 @@ BASE_URL_ENV = "CODAT_BASE_URL"
 class Secret:
     """An API key that shows as ``***`` in reprs, str(), f-strings, logs and tracebacks."""
 
-    __slots__ = ("_value",)
+    __slots__ = ("_value", "__weakref__")
 
     def __init__(self, value: str) -> None:
         if isinstance(value, Secret):
@@ -31,6 +32,7 @@ class Secret:
         if any(ord(ch) < 33 or ord(ch) > 126 for ch in value):
             raise ConfigError("The API key contains spaces or characters outside printable ASCII: copy it again from the Codat Portal.")
         self._value = value
+        masking.register(self)  # so a message quoting an argument that holds this key masks it
 
     def reveal(self) -> str:
         return self._value
@@ -60,7 +62,7 @@ class Secret:
 def check_base_url(url: str) -> str:
     """The base URL without a trailing slash, or a ConfigError saying what a valid one looks like."""
     if not isinstance(url, str) or not url.strip():
-        raise ConfigError(f"base_url must be a URL such as {CODAT_BASE_URL}; got {url!r}.")
+        raise ConfigError(f"base_url must be a URL such as {CODAT_BASE_URL}; got {masking.show_value(url, 80)}.")
     url = url.strip().rstrip("/")
     try:
         parts = urlsplit(url)
@@ -68,9 +70,9 @@ def check_base_url(url: str) -> str:
     except ValueError:  # "Invalid IPv6 URL" and the like: refuse it the same way
         scheme, host = "", None
     if scheme not in ("http", "https") or not host or any(ch.isspace() for ch in url):
-        raise ConfigError(f"base_url must start with http:// or https:// and name a host, such as {CODAT_BASE_URL}; got {url[:80]!r}.")
+        raise ConfigError(f"base_url must start with http:// or https:// and name a host, such as {CODAT_BASE_URL}; got {masking.show_value(url, 80)}.")
     if "?" in url or "#" in url:  # even an empty query or fragment would swallow the paths appended to base_url
-        raise ConfigError(f"base_url must not carry a query or fragment; got {url[:80]!r}.")
+        raise ConfigError(f"base_url must not carry a query or fragment; got {masking.show_value(url, 80)}.")
     return url
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import uuid
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
+from . import masking
 from .errors import ValidationError
 
 #: Codat's dataType enum (Platform API), in its order.
@@ -55,7 +58,7 @@ def check_record_id(value: Any, what: str = "record_id") -> str:
         raise ValidationError(f"{what} must be a non-empty string such as '8GeHBdBZiZ'; got {_show(value)}.")
     if value in (".", "..") or any(ch in value for ch in "/\\?#") or any(ord(ch) < 32 for ch in value):
         raise ValidationError(f"{what} must not contain '/', '\\', '?', '#' or control characters, nor be '.' or '..'; got {_show(value)}.")
-    return value
+    return check_not_key(value, what)
 
 
 def check_data_type(value: Any, allowed: tuple[str, ...] = DATA_TYPES) -> str:
@@ -113,9 +116,7 @@ def company_name_parts(name: str) -> tuple[str, tuple[str, ...]]:
 def check_company_name(name: Any) -> str:
     """Codat strips characters outside its rule rather than refusing them: warn, naming them,
     and refuse only a name that would be left empty."""
-    if not isinstance(name, str):
-        raise ValidationError(f"name must be a string; got {type(name).__name__}.")
-    kept, stripped = company_name_parts(name)
+    kept, stripped = company_name_parts(check_text(name, "name"))
     if not kept:
         raise ValidationError(
             f"The company name {_show(name)} has no allowed characters: use letters, digits, spaces and - ' , & @ . ? !"
@@ -123,7 +124,7 @@ def check_company_name(name: Any) -> str:
     if stripped:
         shown = " ".join(repr(ch) for ch in stripped[:20])
         warnings.warn(
-            f"Codat will strip {shown} from the company name; it will be saved as {kept!r}.",
+            f"Codat will strip {shown} from the company name; it will be saved as {masking.mask_text(repr(kept))}.",
             CompanyNameWarning,
             stacklevel=3,
         )
@@ -132,20 +133,57 @@ def check_company_name(name: Any) -> str:
 
 def check_tags(tags: Any) -> dict[str, str]:
     """Codat's company tags: at most 10, names of 1-27 characters, string values of at most 100."""
-    from collections.abc import Mapping
-
     if not isinstance(tags, Mapping):
         raise ValidationError(f"tags must be a mapping of strings to strings, such as {{'region': 'uk'}}; got {type(tags).__name__}.")
     if len(tags) > 10:
         raise ValidationError(f"Codat allows at most 10 tags on a company; got {len(tags)}.")
     for key, value in tags.items():
         if not isinstance(key, str) or not 1 <= len(key) <= 27:
-            raise ValidationError(f"Each tag name must be a string of 1 to 27 characters; got {key!r}.")
+            raise ValidationError(f"Each tag name must be a string of 1 to 27 characters; got {_show(key)}.")
         if not isinstance(value, str) or len(value) > 100:
-            raise ValidationError(f"Tag {key!r} must have a string value of at most 100 characters.")
+            raise ValidationError(f"Tag {_show(key)} must have a string value of at most 100 characters.")
+        check_text(key, "A tag name")
+        check_text(value, f"Tag {_show(key)}'s value")
     return dict(tags)
 
 
+def check_text(value: Any, what: str) -> str:
+    """A string that can be sent: a lone UTF-16 surrogate (``'\\ud800'``, left by a bad decode or
+    paste) is not text, and JSON and URLs cannot carry it."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{what} must be a string; got {type(value).__name__}.")
+    bad = next((index for index, ch in enumerate(value) if "\ud800" <= ch <= "\udfff"), None) if not value.isascii() else None
+    if bad is not None:
+        raise ValidationError(
+            f"{what} holds {value[bad]!r} at position {bad}, half of a surrogate pair, which is not text and cannot be "
+            "sent: remove it (it comes from text decoded with the wrong encoding or a broken paste)."
+        )
+    return check_not_key(value, what)
+
+
+def check_not_key(value: str, what: str) -> str:
+    """Refuse a value holding the API key (or its base64): sent, it would sit in Codat's records and in
+    URLs, logs and curl text; so it is refused before any request, and the message masks it."""
+    if masking.holds_key(value):
+        raise ValidationError(f"{what} must not hold the API key, which Codat would receive and keep; got {_show(value)}.")
+    return value
+
+
+def check_json(value: Any, what: str) -> Any:
+    """A value JSON can carry: no NaN or infinity (Codat's JSON has neither), no lone surrogates."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError(f"{what} is {value!r}, which JSON cannot carry: give a finite number.")
+    if isinstance(value, str):
+        check_text(value, what)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            check_json(item, f"{what}.{check_text(key, what + ' key') if isinstance(key, str) else key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_json(item, f"{what}[{index}]")
+    return value
+
+
 def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    """The value as a message quotes it: masked if it holds the API key, and only then cut to 60 characters."""
+    return masking.show_value(value, 60)

@@ -15,9 +15,19 @@ __all__ = ["build_parser", "main"]
 _PASSES_ARGUMENTS = ("lab", "app")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's own, but its refusals ("invalid choice: ...", a bad value) quote an argument only
+    after masking the API key in it: a key pasted in the wrong place must not be printed."""
+
+    def error(self, message: str):  # type: ignore[override]
+        from ..masking import mask_text
+
+        super().error(mask_text(message))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command's parser; building it imports no heavy library (pandas, httpx, rich)."""
-    parser = argparse.ArgumentParser(prog="codat-nb", description="Explore the Codat API from Jupyter and the terminal.")
+    parser = _Parser(prog="codat-nb", description="Explore the Codat API from Jupyter and the terminal.")
     parser.add_argument("--version", action="version", version=f"codat-nb {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _serve.add_parser(commands)

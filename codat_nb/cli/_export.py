@@ -157,7 +157,9 @@ def _state_has_manual_clock(path: Path) -> bool:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"codat-nb export: {message}", file=sys.stderr, flush=True)
+    from ..masking import mask_text  # a message may quote an argument: never the API key in it
+
+    print(f"codat-nb export: {mask_text(message)}", file=sys.stderr, flush=True)
     return code
 
 

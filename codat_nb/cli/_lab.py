@@ -123,7 +123,9 @@ def _launch(command: str, argv: list[str], print_only: bool, module: str, tool: 
 
 
 def _say(command: str, message: str) -> None:
-    print(f"codat-nb {command}: {message}", file=sys.stderr, flush=True)
+    from ..masking import mask_text  # a message may quote an argument: never the API key in it
+
+    print(f"codat-nb {command}: {mask_text(message)}", file=sys.stderr, flush=True)
 
 
 def _fail(command: str, message: str) -> int:

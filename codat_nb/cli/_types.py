@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Callable
 
 
@@ -42,7 +43,9 @@ def non_negative(kind: type, what: str) -> Callable[[str], int | float]:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"'{text}' is not {what}") from None
+            raise argparse.ArgumentTypeError(f"'{text[:60]}' is not {what}") from None
+        if not math.isfinite(value):  # float() reads nan and inf, which no setting means
+            raise argparse.ArgumentTypeError(f"'{text[:60]}' is not {what}: give a finite number such as 10")
         if value < 0:
             raise argparse.ArgumentTypeError(f"{text} must not be negative")
         return value

@@ -101,5 +101,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"codat-nb walkthrough: {' '.join(message.split())}", file=sys.stderr, flush=True)
+    from ..masking import mask_text  # a message may quote an argument: never the API key in it
+
+    print(f"codat-nb walkthrough: {mask_text(' '.join(message.split()))}", file=sys.stderr, flush=True)
     return code

@@ -52,6 +52,21 @@ class CodatWidget(widgets.VBox):
         self.problem = None
         self.feedback.value = note_html(text, SUCCESS_STYLE)
 
+    def company_id_of(self, company: Any) -> str | None:
+        """The id of ``company`` (a Company or its id); for anything else None, with why shown inline,
+        so a bad id given to a widget reads as a message in it rather than a traceback under the cell."""
+        from ..errors import ValidationError
+        from ..records import Company
+        from ..validation import check_uuid
+
+        if isinstance(company, Company):
+            return company.id
+        try:
+            return check_uuid(company, "company")
+        except ValidationError as error:
+            self.show_error(error)
+            return None
+
     def clear_feedback(self) -> None:
         self.problem = None
         self.feedback.value = ""

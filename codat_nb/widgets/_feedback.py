@@ -55,7 +55,7 @@ SUCCESS_STYLE = "background:#dff5e9;border-radius:6px;padding:8px 12px;margin:4p
 def describe(error: BaseException, secret: str | None = None) -> Problem:
     """The Problem a widget shows for ``error``; ``secret`` (the API key) is masked if present."""
     problem = _api_problem(error) if isinstance(error, errors.APIError) else _other_problem(error)
-    return _masked(problem, secret) if secret else problem
+    return _masked(problem, secret)  # the key in use, and any other this process holds
 
 
 def _other_problem(error: BaseException) -> Problem:
@@ -95,9 +95,11 @@ def _title_of(name: str) -> str:
     return _TITLES.get(name, "Error")
 
 
-def _masked(problem: Problem, secret: str) -> Problem:
+def _masked(problem: Problem, secret: str | None) -> Problem:
+    from ..masking import mask_text
+
     def mask(text: str | None) -> str | None:
-        return None if text is None else text.replace(secret, "***")
+        return None if text is None else mask_text(text, [secret])
 
     return Problem(mask(problem.title) or "", mask(problem.message) or "", mask(problem.correlation_id), mask(problem.next_step))
 

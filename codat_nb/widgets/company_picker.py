@@ -13,6 +13,7 @@ import ipywidgets as widgets
 from ..client import AsyncClient, Client
 from ..errors import ValidationError
 from ..records import Company
+from ..validation import check_text
 from . import _html
 from ._base import LABELS, CodatWidget, button, on_click
 
@@ -184,6 +185,7 @@ class CompanyPicker(CodatWidget):
     async def load(self) -> list[Company]:
         """The companies whose names contain the search text, from Codat; back to page 1 if the
         page shown no longer exists."""
+        check_text(self.search.value, "The search text")  # a lone surrogate cannot be sent: say so in its own words
         companies = await self.client.list_companies(query=search_query(self.search.value), page_size=5000)  # one request for most accounts
         self._all_rows = rows = company_rows(companies)
         by_id = {c.id: c for c in companies}

@@ -18,7 +18,6 @@ from ..client import AsyncClient, Client
 from ..errors import ValidationError
 from ..export import ExportResult, write_tables
 from ..records import Company
-from ..validation import check_uuid
 from . import _html
 from ._base import LABELS, CodatWidget, button, on_click
 from ._feedback import describe
@@ -110,7 +109,10 @@ class DataExplorer(CodatWidget):
 
     def show(self, company: Company | str) -> None:
         """Explore this company (a Company or its id): what ``CompanyPicker.on_pick`` calls."""
-        self.company_id = company.id if isinstance(company, Company) else check_uuid(company, "company")
+        company_id = self.company_id_of(company)
+        if company_id is None:
+            return
+        self.company_id = company_id
         self.company = company if isinstance(company, Company) else None
         self.view, self._full, self.exported = None, {}, None
         self._set_accounts([])  # the last company's

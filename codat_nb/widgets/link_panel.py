@@ -12,7 +12,6 @@ import ipywidgets as widgets
 from ..client import AsyncClient, Client
 from ..linking import linked_connections
 from ..records import Company, Connection
-from ..validation import check_uuid
 from . import _html
 from ._base import LABELS, CodatWidget, button, on_click
 from ._tasks import TaskRunner
@@ -102,7 +101,9 @@ class LinkPanel(CodatWidget):
 
     def show(self, company: Company | str) -> None:
         """Follow this company: show its connections, and keep them current while one is pending."""
-        company_id = company.id if isinstance(company, Company) else check_uuid(company, "company")
+        company_id = self.company_id_of(company)
+        if company_id is None:
+            return
         self.watcher.cancel()
         self.company = company if isinstance(company, Company) else None
         self._company_id = company_id

@@ -17,7 +17,6 @@ from ..linking import linked_connections
 from ..progress import SyncProgress
 from ..reads import READABLE
 from ..records import Company, DataStatus, PullOperation
-from ..validation import check_uuid
 from . import _html
 from ._base import LABELS, CodatWidget, button, on_click
 
@@ -161,7 +160,10 @@ class SyncPanel(CodatWidget):
 
     def show(self, company: Company | str) -> Any:
         """Sync this company: load what its integrations supply and its read history."""
-        self._company_id = company.id if isinstance(company, Company) else check_uuid(company, "company")
+        company_id = self.company_id_of(company)
+        if company_id is None:
+            return None
+        self._company_id = company_id
         self.cancel()
         self.summary.value = self.progress.value = ""
         return self.run(self.load)

@@ -14,7 +14,7 @@ import ipywidgets as widgets
 from ..client import AsyncClient, Client
 from ..errors import ValidationError
 from ..records import Company, SyncSetting, SyncSettings
-from ..validation import DATA_TYPES, check_uuid
+from ..validation import DATA_TYPES
 from . import _html
 from ._base import CodatWidget, button, on_click
 
@@ -230,7 +230,10 @@ class SyncSettingsEditor(CodatWidget):
         """Edit the profile's settings (None) or this company's; unsaved edits of the last are dropped."""
         if self.runner.busy:
             return None
-        self.company_id = None if company is None else company.id if isinstance(company, Company) else check_uuid(company, "company")
+        company_id = None if company is None else self.company_id_of(company)
+        if company is not None and company_id is None:
+            return None
+        self.company_id = company_id
         self.company_name = company.name if isinstance(company, Company) else None
         self.draft = None
         self.heading.value = heading_html(self.company_id, self.company_name)
