@@ -6,7 +6,7 @@ from typing import Any
 
 from . import catalog, companies, connections, schemas, settings, syncs, views
 from .http import HTTPError, Response, empty_response, json_bytes_response, json_response, read_json_body
-from .paging import paged_list, paged_response
+from .paging import paged_list, paged_response, single_param
 from .query import Schema, compile_query
 from .routing import Call, Router
 from .state import stored
@@ -19,7 +19,7 @@ COMPANY_TAGS = Schema("Company tags", {"*": "string"})
 
 def list_companies(call: Call) -> Response:
     tenant = call.tenant
-    companies = _filter_tags(list(tenant.companies.values()), call.request.param("tags"))
+    companies = _filter_tags(list(tenant.companies.values()), single_param(call.request, "tags", "Tags"))
     return paged_response(
         call.request,
         companies,
@@ -41,7 +41,7 @@ def create_company(call: Call) -> Response:
     body = read_json_body(call.request, validator="CreateCompany")
     fields = companies.read_company_fields(body, require_name=True, validator="CreateCompany")
     platform_type = body.get("platformType")
-    integration = connections.integration_for(platform_type) if platform_type is not None else None
+    integration = _platform_type(platform_type) if platform_type is not None else None
     company = companies.create_company(call.state, call.tenant, fields)
     if integration is not None:
         # The legacy one-step form of Codat's guide: company plus a PendingAuth connection.
@@ -49,6 +49,17 @@ def create_company(call: Call) -> Response:
         company["platform"] = integration.name
         call.tenant.save("company", company["id"], stored(company))
     return json_response(200, views.company_json(call.tenant, company, call.base_url))
+
+
+def _platform_type(value: Any) -> Any:
+    """The legacy ``platformType``'s integration; its errors name the field that was sent."""
+    try:
+        return connections.integration_for(value)
+    except HTTPError as exc:
+        exc.error = exc.error.replace("platformKey", "platformType")
+        for item in exc.validation or ():
+            item["itemId"] = item["itemId"].replace("platformKey", "platformType")
+        raise
 
 
 def get_company(call: Call) -> Response:
@@ -176,7 +187,7 @@ def refresh_all(call: Call) -> Response:
 def refresh_data_type(call: Call) -> Response:
     company = call.tenant.company(call.params["companyId"])
     pull = syncs.queue_data_type(
-        call.state, call.tenant, company, call.params["dataType"], call.request.param("connectionId")
+        call.state, call.tenant, company, call.params["dataType"], single_param(call.request, "connectionId", "Route")
     )
     return json_response(200, views.pull_json(call.state, pull, call.state.now()))
 

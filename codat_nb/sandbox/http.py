@@ -161,7 +161,18 @@ def read_json_body(request: Request, *, validator: str) -> dict[str, Any]:
         ) from None
     if not isinstance(payload, dict):
         raise validation_error("body", f"The request body must be a JSON object, not {json_kind(payload)}.", validator)
+    _check_json_text(payload, validator)
     return payload
+
+
+def _check_json_text(payload: Any, validator: str) -> None:
+    """Python's json reads NaN, Infinity (also 1e400) and lone surrogate escapes (``"\\ud800"``), which
+    Codat refuses and no answer could carry back: stored, one would break every later answer about it."""
+    try:
+        json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except ValueError as exc:  # UnicodeEncodeError is a ValueError
+        what = "a lone surrogate escape such as \\ud800, which is not text" if isinstance(exc, UnicodeEncodeError) else "NaN or Infinity, which JSON does not allow"
+        raise validation_error("body", f"The request body holds {what}: send valid JSON (UTF-8 text, finite numbers).", validator) from None
 
 
 def json_kind(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 from urllib.parse import quote
@@ -12,7 +13,10 @@ from .query import Record, Schema, compile_query, order_records
 Item = TypeVar("Item")
 
 MAX_PAGE_SIZE = 5000
+_DIGITS = re.compile(r"[+-]?[0-9]+")
 DEFAULT_PAGE_SIZE = 100
+#: Codat's ``page`` is an int32 (the spec's ``format: int32``): a larger one is refused, not served empty.
+MAX_PAGE = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,19 @@ class PageRequest:
 
 def read_page_request(request: Request) -> PageRequest:
     """The paging parameters, each checked with a message that says what to send instead."""
-    page = _whole_number(request.param("page"), "page", 1, None, 1)
-    page_size = _whole_number(request.param("pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
-    return PageRequest(page, page_size, request.param("query"), request.param("orderBy"))
+    page = _whole_number(single_param(request, "page"), "page", 1, None, 1)
+    if page > MAX_PAGE:
+        raise validation_error("page", f"page must be at most {MAX_PAGE} (a 32-bit whole number); got {page}.", "Paging")
+    page_size = _whole_number(single_param(request, "pageSize"), "pageSize", 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
+    return PageRequest(page, page_size, single_param(request, "query"), single_param(request, "orderBy"))
+
+
+def single_param(request: Request, name: str, validator: str = "Paging") -> str | None:
+    """A query parameter given at most once: ``pageSize=false&pageSize=`` must not pass as the last value."""
+    values = request.params(name)
+    if len(values) > 1:
+        raise validation_error(name, f"{name} is given {len(values)} times; send it once.", validator)
+    return values[0] if values else None
 
 
 def _whole_number(raw: str | None, name: str, low: int, high: int | None, default: int) -> int:
@@ -39,6 +53,8 @@ def _whole_number(raw: str | None, name: str, low: int, high: int | None, defaul
         return default
     allowed = f"from {low} to {high}" if high is not None else f"of at least {low}"
     try:
+        if not _DIGITS.fullmatch(raw.strip()):  # int() also reads other scripts' digits (٣) and 1_000; Codat does not
+            raise ValueError(raw)
         value = int(raw.strip())
     except ValueError:
         raise validation_error(name, f"{name} must be a whole number {allowed}; got '{raw[:40]}'.", "Paging") from None
