@@ -23,7 +23,7 @@ lab: setup
 	$(BIN)/codat-nb lab -- $(ROOT_FLAG)
 
 test: setup chromium
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
