@@ -21,7 +21,7 @@ import httpx
 from . import linking, operations, reads, syncing
 from .config import CODAT_BASE_URL, EnvSettings, Secret, check_base_url
 from .curl import RecordedRequest, to_curl
-from .errors import APIError, CodatError, ConfigError, OutcomeUnknownError, RateLimitError, TransportError
+from .errors import APIError, CodatError, ConfigError, OutcomeUnknownError, RateLimitError, TransportError, ValidationError
 from .gc_pause import keeping_pages
 from .responses import BrokenBody, answer_json, api_error, raw_body
 from .retries import RateLimit, RetryPolicy, as_policy, parse_rate_limit, parse_retry_after
@@ -446,7 +446,7 @@ class Client(_BaseClient):
         Keyword arguments: query, order_by, page_size (1-5000), connection_id and account_id
         (bank accounts and transactions hang off the accounting connection).
         """
-        return (record for page in self._pages(reads.records(company_id, data_type, **kwargs)) for record in page)
+        return (record for page in self._pages(_records(company_id, data_type, kwargs)) for record in page)
 
     def _pages(self, operation: Operation[None]) -> Iterator[list[Any]]:
         return self._steps(*_primed(operation, self._key))
@@ -454,7 +454,7 @@ class Client(_BaseClient):
     def list_records(self, company_id: str, data_type: str, **kwargs: Any) -> list[dict[str, Any]]:
         """:meth:`iter_records` as a list."""
         records: list[dict[str, Any]] = []
-        pages = self._pages(reads.records(company_id, data_type, **kwargs))
+        pages = self._pages(_records(company_id, data_type, kwargs))
         with keeping_pages() as kept:
             for page in pages:
                 records.extend(page)
@@ -471,7 +471,7 @@ class Client(_BaseClient):
         return self._read_frames(company_id, data_type, False, kwargs)
 
     def _read_frames(self, company_id: str, data_type: str, main_only: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
-        pages = self._pages(reads.records(company_id, data_type, raw=True, **kwargs))
+        pages = self._pages(_records(company_id, data_type, kwargs, raw=True))
         return _frames_of_pages(data_type, [body for page in pages for body in page], main_only)
 
     def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
@@ -598,7 +598,7 @@ class AsyncClient(_BaseClient):
         """Every record of a data type, in Codat's order; pages are planned from ``totalResults`` and
         fetched concurrently, a bounded number ahead of the caller (a sliding window). Keyword
         arguments as for :meth:`Client.iter_records`."""
-        pages = self._pages(reads.records(company_id, data_type, **kwargs))
+        pages = self._pages(_records(company_id, data_type, kwargs))
 
         async def stream() -> AsyncIterator[dict[str, Any]]:
             try:
@@ -639,7 +639,7 @@ class AsyncClient(_BaseClient):
     async def list_records(self, company_id: str, data_type: str, **kwargs: Any) -> list[dict[str, Any]]:
         """:meth:`iter_records` as a list."""
         records: list[dict[str, Any]] = []
-        pages = self._pages(reads.records(company_id, data_type, **kwargs))
+        pages = self._pages(_records(company_id, data_type, kwargs))
         with keeping_pages() as kept:
             async for page in pages:
                 records.extend(page)
@@ -656,7 +656,7 @@ class AsyncClient(_BaseClient):
         return await self._read_frames(company_id, data_type, False, kwargs)
 
     async def _read_frames(self, company_id: str, data_type: str, main_only: bool, kwargs: dict[str, Any]) -> dict[str, Any]:
-        pages = self._pages(reads.records(company_id, data_type, raw=True, **kwargs))
+        pages = self._pages(_records(company_id, data_type, kwargs, raw=True))
         return _frames_of_pages(data_type, [body async for page in pages for body in page], main_only)
 
     async def balance_sheet(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
@@ -666,6 +666,20 @@ class AsyncClient(_BaseClient):
     async def profit_and_loss(self, company_id: str, period_length: int = 1, periods_to_compare: int = 12, start_month: Any = None) -> dict[str, Any]:
         """Codat's profit and loss: ``periods_to_compare`` periods of ``period_length`` months, latest first."""
         return await self._run(reads.financial_report(company_id, "profitAndLoss", period_length, periods_to_compare, start_month))
+
+
+#: What the record readers (iter_records, list_records, read_frame, read_tables) take besides the company and type.
+READ_OPTIONS = ("query", "order_by", "page_size", "connection_id", "account_id")
+
+
+def _records(company_id: str, data_type: str, options: dict[str, Any], raw: bool = False) -> Operation[None]:
+    """reads.records, with a clear message for an option it does not take (not Python's TypeError)."""
+    unknown = sorted(set(options) - set(READ_OPTIONS))
+    if unknown:
+        raise ValidationError(
+            f"Unknown read option(s) {', '.join(map(repr, unknown))}: a read takes {', '.join(READ_OPTIONS)}."
+        )
+    return reads.records(company_id, data_type, raw=raw, **options)
 
 
 def _frames_of_pages(data_type: str, pages: list[tuple[bytes, int | None]], main_only: bool) -> dict[str, Any]:

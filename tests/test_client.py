@@ -447,6 +447,14 @@ def curl_shows_the_last_request_without_the_key(codat: Codat) -> None:
 
 
 # Last, so that every case above is in the table.
+@case
+def a_read_option_it_does_not_take_gets_a_clear_message(codat: Codat) -> None:
+    company = codat.create_company("Options Ltd")
+    for read in (codat.list_records, codat.iter_records, codat.read_frame, codat.read_tables):
+        with pytest.raises(ValidationError, match=r"Unknown read option\(s\) 'colour': a read takes query, order_by"):
+            read(company.id, "invoices", colour="blue")
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_case(codat: Codat, name: str) -> None:
     CASES[name](codat)

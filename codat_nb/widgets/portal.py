@@ -131,8 +131,10 @@ class CompanyPage(CodatWidget):
         )
 
     def close(self) -> None:
-        self.link.close()
-        self.sync.cancel()
+        # Also called by ipywidgets' __del__ on a page whose __init__ refused its company id.
+        if hasattr(self, "sync"):
+            self.link.close()
+            self.sync.cancel()
         super().close()
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import codat_nb
 from codat_nb.widgets import PortalApp
-from codat_nb.widgets.portal import TABS, add_demo_companies, company_from_query, data_status_html, deep_link
+from codat_nb.widgets.portal import TABS, CompanyPage, add_demo_companies, company_from_query, data_status_html, deep_link
 
 COMPANY = "8a210b68-6988-11ed-a1eb-0242ac120002"
 
@@ -78,3 +78,16 @@ def test_the_app_opens_a_company_page_with_its_tabs_and_goes_back(client: codat_
     assert status.count("Complete") == 17 and history.count("<tr>") == 18
     assert app.page is None and app.children == (app.picker,) and len(app.picker.rows) == 2
     assert TABS == ("Connections", "Data status", "Read history", "Sync settings", "Data")
+
+
+def test_a_page_refusing_its_company_id_closes_without_an_error(client: codat_nb.Client) -> None:
+    """ipywidgets keeps every widget until it is closed (at exit, by __del__ or close_all): a page whose
+    id was refused, left half-built, must close without an AttributeError."""
+    from ipywidgets.widgets.widget import _instances
+
+    before = set(_instances)
+    with pytest.raises(codat_nb.ValidationError, match="company"):
+        CompanyPage(client, "../not-a-company")
+    refused = [w for key, w in list(_instances.items()) if key not in before and isinstance(w, CompanyPage)]
+    assert len(refused) == 1
+    refused[0].close()  # no AttributeError for the tabs it never built
