@@ -9,7 +9,6 @@ and that nothing the tenant can see (or the emulator keeps) has changed.
 from __future__ import annotations
 
 import base64
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -18,8 +17,8 @@ import httpx
 import pytest
 
 from codat_nb.sandbox.app import MAX_BODY_BYTES
-from codat_nb.sandbox.state import stored
 
+from .._state_snapshot import emulator_state
 from .conftest import SandboxAPI
 
 CORRELATION_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -241,19 +240,7 @@ def _send(api: SandboxAPI, case: Case, ids: Ids) -> httpx.Response:
 
 def _internal_state(api: SandboxAPI) -> str:
     """What the emulator keeps per tenant (including id counters and pending pulls), as JSON."""
-    tenants = api.emulator.state.tenants
-    dump = {
-        tenant_id: {
-            "companies": {k: stored(v) for k, v in tenant.companies.items()},
-            "connections": {k: stored(v) for k, v in tenant.connections.items()},
-            "pulls": {k: stored(v) for k, v in tenant.pulls.items()},
-            "settings": tenant.settings,
-            "meta": tenant.meta,
-            "pending": sorted(tenant.pending),
-        }
-        for tenant_id, tenant in tenants.items()
-    }
-    return json.dumps(dump, sort_keys=True, default=str)
+    return emulator_state(api.emulator)
 
 
 def _assert_error_shape(response: httpx.Response, case: Case) -> None:
